@@ -1,0 +1,18 @@
+package io.jwg.core;
+
+/**
+ * Implementation limits that are not part of the protocol; values follow wireguard-go.
+ */
+public final class Tuning {
+    private Tuning() {
+    }
+
+    /** Packets staged per peer while a handshake is pending. */
+    public static final int MAX_STAGED_PACKETS = 128;
+    /** Padding multiple of transport plaintext. */
+    public static final int PADDING_MULTIPLE = 16;
+    /** Default interface MTU (the value wg-quick also sets). */
+    public static final int DEFAULT_MTU = 1420;
+    /** Largest IP packet accepted from the TUN device. */
+    public static final int MAX_PACKET_SIZE = 65535;
+}

@@ -1,0 +1,418 @@
+package io.jwg.core.tunnel;
+
+import io.jwg.core.Tuning;
+import io.jwg.core.cookie.CookieChecker;
+import io.jwg.core.crypto.X25519;
+import io.jwg.core.message.CookieReply;
+import io.jwg.core.message.HandshakeInitiation;
+import io.jwg.core.message.HandshakeResponse;
+import io.jwg.core.message.LittleEndian;
+import io.jwg.core.message.MessageType;
+import io.jwg.core.message.Transport;
+import io.jwg.core.noise.IndexTable;
+import io.jwg.core.ratelimit.RateLimiter;
+import io.jwg.core.routing.AllowedIps;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.NanoClock;
+
+/**
+ * The device-wide protocol engine: our static identity, the peers by public key, the receiver
+ * index table, cryptokey routing, the cookie checker and the handshake rate limiter. It does no
+ * I/O: the daemon hands it datagrams and IP packets with caller-owned output buffers.
+ *
+ * <p>Inbound order of checks ({@link #decapsulate}), cheapest first, as wireguard-go:
+ * <ol>
+ * <li>classify by type word and exact size, else drop;
+ * <li>handshake messages: MAC1; under load MAC2 (else answer with a cookie reply) and the
+ *     per-source rate limit; only then the Diffie-Hellman work;
+ * <li>transport: receiver index, keypair age, AEAD, replay window, then the decrypted packet's
+ *     source address against the peer's allowed IPs.
+ * </ol>
+ * Endpoints follow the source of authenticated messages only. Drops are counted by
+ * {@link DropReason}; nothing on these paths throws.
+ *
+ * <p>Thread-safety: configuration methods synchronize on the engine; packet methods may run on
+ * any number of threads and serialize per peer on the {@link Tunnel}.
+ */
+public final class Engine {
+    /** Counted protocol events (for metrics and tests). */
+    public enum Event {
+        /** Handshake initiations we sent. */
+        INITIATIONS_SENT,
+        /** Initiations we accepted. */
+        INITIATIONS_RECEIVED,
+        /** Responses we sent. */
+        RESPONSES_SENT,
+        /** Sessions confirmed (response consumed, or first data on a responder keypair). */
+        HANDSHAKES_COMPLETED,
+        /** Cookie replies we sent while under load. */
+        COOKIES_SENT,
+        /** Cookie replies we accepted. */
+        COOKIES_RECEIVED
+    }
+
+    private final NanoClock clock;
+    private final EpochNanoClock wallClock;
+    private final SecureRandom random;
+    private final IndexTable<Tunnel> indexTable;
+    private final AllowedIps<Tunnel> allowedIps = new AllowedIps<>();
+    private final CookieChecker cookieChecker;
+    private final RateLimiter rateLimiter = new RateLimiter();
+    private final Map<String, Tunnel> peers = new LinkedHashMap<>();
+    private final ThreadLocal<Workspace> workspaces;
+    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    private final AtomicLongArray events = new AtomicLongArray(Event.values().length);
+    private final byte[] zeroKey = new byte[32];
+    private volatile byte[] privateKey;
+    private volatile byte[] publicKey;
+    private volatile int mtu = Tuning.DEFAULT_MTU;
+
+    /** An engine with no identity and no peers, on the given clocks and randomness. */
+    public Engine(NanoClock clock, EpochNanoClock wallClock, SecureRandom random) {
+        this.clock = clock;
+        this.wallClock = wallClock;
+        this.random = random;
+        this.indexTable = new IndexTable<>(random);
+        this.cookieChecker = new CookieChecker(random);
+        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(random));
+    }
+
+    // ---- configuration ----
+
+    /**
+     * Sets our static private key (null or all zeros clears it), as wireguard-go
+     * {@code SetPrivateKey}: a peer whose public key equals our new public key is removed, every
+     * peer's static-static DH is recomputed and its sessions are expired.
+     */
+    public synchronized void setPrivateKey(byte[] key) {
+        byte[] newPrivate = key == null || X25519.isZero(key) ? null : key.clone();
+        if (Arrays.equals(newPrivate, privateKey)) {
+            return;
+        }
+        byte[] newPublic = null;
+        if (newPrivate != null) {
+            X25519.clamp(newPrivate);
+            newPublic = new byte[32];
+            X25519.publicKey(newPrivate, newPublic);
+            Tunnel same = peers.get(hex(newPublic));
+            if (same != null) {
+                removePeer(same);
+            }
+        }
+        privateKey = newPrivate;
+        publicKey = newPublic;
+        cookieChecker.init(newPublic);
+        for (Tunnel tunnel : peers.values()) {
+            tunnel.expireCurrentKeypairs(newPrivate);
+        }
+    }
+
+    /** Our static private key (clamped copy), or null. */
+    public byte[] privateKey() {
+        byte[] key = privateKey;
+        return key == null ? null : key.clone();
+    }
+
+    /** Our static public key (copy), or null when no private key is set. */
+    public byte[] publicKey() {
+        byte[] key = publicKey;
+        return key == null ? null : key.clone();
+    }
+
+    /**
+     * Adds the peer with static public key {@code key}, or returns the existing one. Returns null
+     * when the key is our own public key (wireguard-go ignores such a peer).
+     */
+    public synchronized Tunnel addPeer(byte[] key) {
+        if (key.length != 32) {
+            throw new IllegalArgumentException("public key must be 32 bytes");
+        }
+        if (publicKey != null && Arrays.equals(key, publicKey)) {
+            return null;
+        }
+        return peers.computeIfAbsent(hex(key), k -> {
+            Tunnel tunnel = new Tunnel(this, key, now());
+            tunnel.handshake.precompute(privateKey);
+            return tunnel;
+        });
+    }
+
+    /** The peer with static public key {@code key}, or null. */
+    public synchronized Tunnel peer(byte[] key) {
+        return peers.get(hex(key));
+    }
+
+    /** All peers in insertion order (a snapshot). */
+    public synchronized List<Tunnel> peers() {
+        return new ArrayList<>(peers.values());
+    }
+
+    /** Removes a peer: its keys are erased, its indices freed and its allowed IPs dropped. */
+    public synchronized void removePeer(Tunnel tunnel) {
+        if (peers.remove(hex(tunnel.publicKey())) != null) {
+            tunnel.stop();
+            allowedIps.removeAll(tunnel);
+        }
+    }
+
+    /** The cryptokey routing table. */
+    public AllowedIps<Tunnel> allowedIps() {
+        return allowedIps;
+    }
+
+    /** Sets the interface MTU used to cap transport padding. */
+    public void setMtu(int mtu) {
+        this.mtu = mtu;
+    }
+
+    /** The interface MTU. */
+    public int mtu() {
+        return mtu;
+    }
+
+    // ---- data path ----
+
+    /**
+     * Looks up the peer for the destination address of the IP packet at {@code packet}'s
+     * position, or null (also for packets that are not IPv4/IPv6).
+     */
+    public Tunnel route(ByteBuffer packet) {
+        int start = packet.position();
+        int length = packet.remaining();
+        if (length < 1) {
+            return null;
+        }
+        int version = (packet.get(start) & 0xff) >>> 4;
+        if (version == 4 && length >= 20) {
+            return allowedIps.lookup(packet, start + 16, false);
+        }
+        if (version == 6 && length >= 40) {
+            return allowedIps.lookup(packet, start + 24, true);
+        }
+        return null;
+    }
+
+    /**
+     * Routes and encapsulates an outbound IP packet: {@link Verdict#WRITE_TO_NETWORK} with the
+     * transport message in {@code out}; {@link Verdict#DONE} when it was staged behind a handshake
+     * (drain the tunnel's {@link Tunnel#poll}); {@link Verdict#DROP} when no peer owns the
+     * destination.
+     */
+    public Verdict encapsulate(ByteBuffer packet, ByteBuffer out, Received received) {
+        received.reset();
+        Tunnel tunnel = route(packet);
+        if (tunnel == null) {
+            return drop(received, packet.remaining() == 0 ? DropReason.INVALID_OUTBOUND_PACKET : DropReason.NO_ROUTE);
+        }
+        received.tunnel = tunnel;
+        return tunnel.encapsulate(packet, out);
+    }
+
+    /**
+     * Processes one received datagram (position to limit, left unchanged) from {@code source}.
+     * {@code underLoad} is the I/O layer's judgement that handshakes are queueing up; it turns on
+     * cookies and rate limiting. Output, if any, goes to {@code out} (cleared and flipped).
+     */
+    public Verdict decapsulate(ByteBuffer datagram, InetSocketAddress source, boolean underLoad,
+            ByteBuffer out, Received received) {
+        received.reset();
+        MessageType type = MessageType.classify(datagram);
+        received.type = type;
+        return switch (type) {
+            case INITIATION, RESPONSE -> handshake(type, datagram, source, underLoad, out, received);
+            case COOKIE_REPLY -> cookieReply(datagram, received);
+            case TRANSPORT -> transport(datagram, source, out, received);
+            default -> drop(received, DropReason.INVALID_MESSAGE);
+        };
+    }
+
+    private Verdict handshake(MessageType type, ByteBuffer datagram, InetSocketAddress source, boolean underLoad,
+            ByteBuffer out, Received received) {
+        Workspace ws = workspace();
+        int size = datagram.remaining();
+        datagram.get(datagram.position(), ws.message, 0, size);
+        if (!cookieChecker.checkMac1(ws.message, size)) {
+            return drop(received, DropReason.INVALID_MAC1);
+        }
+        long now = now();
+        if (underLoad) {
+            byte[] sourceBytes = sourceBytes(source);
+            if (!cookieChecker.checkMac2(ws.message, size, sourceBytes, now)) {
+                byte[] reply = new byte[CookieReply.SIZE];
+                int sender = LittleEndian.getInt(ws.message, HandshakeInitiation.SENDER_OFFSET);
+                cookieChecker.createReply(ws.message, size, sender, sourceBytes, now, reply);
+                out.clear();
+                out.put(reply).flip();
+                received.cookieReplySent = true;
+                countEvent(Event.COOKIES_SENT);
+                return Verdict.WRITE_TO_NETWORK;
+            }
+            if (!rateLimiter.allow(source.getAddress(), now)) {
+                return drop(received, DropReason.RATE_LIMITED);
+            }
+        }
+        if (type == MessageType.INITIATION) {
+            byte[] localPrivate = privateKey;
+            if (localPrivate == null) {
+                return drop(received, DropReason.NO_PRIVATE_KEY);
+            }
+            if (!ws.noise.openInitiation(ws.message, localPrivate, publicKey, ws.peerStatic)) {
+                return drop(received, DropReason.HANDSHAKE_FAILED);
+            }
+            Tunnel tunnel;
+            synchronized (this) {
+                tunnel = peers.get(hex(ws.peerStatic));
+            }
+            if (tunnel == null) {
+                return drop(received, DropReason.UNKNOWN_PEER);
+            }
+            return tunnel.onInitiation(ws, source, out, received);
+        }
+        IndexTable.Entry<Tunnel> entry = indexTable.lookup(LittleEndian.getInt(ws.message, HandshakeResponse.RECEIVER_OFFSET));
+        if (entry == null || entry.handshake() == null) {
+            return drop(received, DropReason.UNKNOWN_INDEX);
+        }
+        return entry.peer().onResponse(ws, source, out, received);
+    }
+
+    private Verdict cookieReply(ByteBuffer datagram, Received received) {
+        Workspace ws = workspace();
+        datagram.get(datagram.position(), ws.message, 0, CookieReply.SIZE);
+        IndexTable.Entry<Tunnel> entry = indexTable.lookup(LittleEndian.getInt(ws.message, CookieReply.RECEIVER_OFFSET));
+        if (entry == null) {
+            return drop(received, DropReason.UNKNOWN_INDEX);
+        }
+        return entry.peer().onCookieReply(ws.message, received);
+    }
+
+    private Verdict transport(ByteBuffer datagram, InetSocketAddress source, ByteBuffer out, Received received) {
+        int receiver = datagram.order(ByteOrder.LITTLE_ENDIAN).getInt(datagram.position() + Transport.RECEIVER_OFFSET);
+        IndexTable.Entry<Tunnel> entry = indexTable.lookup(receiver);
+        if (entry == null || entry.keypair() == null) {
+            return drop(received, DropReason.UNKNOWN_INDEX);
+        }
+        return entry.peer().onTransport(workspace(), entry.keypair(), datagram, source, out, received);
+    }
+
+    /**
+     * Validates a decrypted packet in {@code packet} (trimming it to its IP length) and checks
+     * that its source address belongs to {@code tunnel}.
+     */
+    Verdict checkInner(Tunnel tunnel, ByteBuffer packet, Received received) {
+        int length = packet.remaining();
+        int version = (packet.get(0) & 0xff) >>> 4;
+        int ipLength;
+        Tunnel owner;
+        if (version == 4 && length >= 20) {
+            ipLength = packet.getShort(2) & 0xffff;
+            if (ipLength < 20 || ipLength > length) {
+                return drop(received, DropReason.INVALID_INNER_PACKET);
+            }
+            owner = allowedIps.lookup(packet, 12, false);
+        } else if (version == 6 && length >= 40) {
+            ipLength = (packet.getShort(4) & 0xffff) + 40;
+            if (ipLength > length) {
+                return drop(received, DropReason.INVALID_INNER_PACKET);
+            }
+            owner = allowedIps.lookup(packet, 8, true);
+        } else {
+            return drop(received, DropReason.INVALID_INNER_PACKET);
+        }
+        if (owner != tunnel) {
+            return drop(received, DropReason.SOURCE_NOT_ALLOWED);
+        }
+        packet.limit(ipLength);
+        return Verdict.WRITE_TO_TUNNEL;
+    }
+
+    // ---- counters ----
+
+    /** Packets dropped for {@code reason} so far. */
+    public long drops(DropReason reason) {
+        return drops.get(reason.ordinal());
+    }
+
+    /** How often {@code event} happened so far. */
+    public long events(Event event) {
+        return events.get(event.ordinal());
+    }
+
+    Verdict drop(Received received, DropReason reason) {
+        received.dropReason = reason;
+        drops.incrementAndGet(reason.ordinal());
+        return Verdict.DROP;
+    }
+
+    void count(DropReason reason) {
+        drops.incrementAndGet(reason.ordinal());
+    }
+
+    void count(DropReason reason, int n) {
+        drops.addAndGet(reason.ordinal(), n);
+    }
+
+    void countEvent(Event event) {
+        events.incrementAndGet(event.ordinal());
+    }
+
+    // ---- shared with tunnels ----
+
+    long now() {
+        return clock.nanoTime();
+    }
+
+    long epochNanos() {
+        return wallClock.nanoTime();
+    }
+
+    SecureRandom random() {
+        return random;
+    }
+
+    IndexTable<Tunnel> indexTable() {
+        return indexTable;
+    }
+
+    Workspace workspace() {
+        return workspaces.get();
+    }
+
+    byte[] privateKeyRaw() {
+        return privateKey;
+    }
+
+    byte[] publicKeyOrZero() {
+        byte[] key = publicKey;
+        return key == null ? zeroKey : key;
+    }
+
+    int maxPacketSize() {
+        return Tuning.MAX_PACKET_SIZE;
+    }
+
+    private static String hex(byte[] key) {
+        return HexFormat.of().formatHex(key);
+    }
+
+    /** Address bytes and port of a source, the input of its cookie. */
+    private static byte[] sourceBytes(InetSocketAddress source) {
+        InetAddress address = source.getAddress();
+        byte[] ip = address == null ? new byte[0] : address.getAddress();
+        byte[] bytes = Arrays.copyOf(ip, ip.length + 2);
+        bytes[ip.length] = (byte) source.getPort();
+        bytes[ip.length + 1] = (byte) (source.getPort() >>> 8);
+        return bytes;
+    }
+}

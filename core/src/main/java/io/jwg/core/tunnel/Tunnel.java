@@ -1,0 +1,525 @@
+package io.jwg.core.tunnel;
+
+import io.jwg.core.Constants;
+import io.jwg.core.cookie.CookieGenerator;
+import io.jwg.core.message.HandshakeInitiation;
+import io.jwg.core.message.HandshakeResponse;
+import io.jwg.core.message.Transport;
+import io.jwg.core.noise.Handshake;
+import io.jwg.core.noise.Keypair;
+import io.jwg.core.noise.Keypairs;
+import io.jwg.core.timers.PeerTimers;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One peer's protocol engine, in the style of boringtun's {@code Tunn}: it turns IP packets into
+ * transport messages ({@link #encapsulate}), reacts to what {@link Engine#decapsulate} routes to
+ * it, and runs the protocol timers. Every method writes into a caller-owned buffer and returns a
+ * {@link Verdict}; nothing throws or allocates on the packet path.
+ *
+ * <p>Output comes one datagram per call. After {@link #encapsulate}, after an
+ * {@link Engine#decapsulate} that named this tunnel, and whenever {@link #nextDeadline()} passes,
+ * the caller drains {@link #poll} until it returns {@link Verdict#DONE}: that is how handshake
+ * initiations, keepalives and packets staged behind a handshake leave.
+ *
+ * <p>Locking: all state is guarded by this object's monitor; {@link #currentKeypair()} and the
+ * statistics may be read without it.
+ */
+public final class Tunnel {
+    private static final int NO_INITIATION = 0;
+    private static final int FRESH_INITIATION = 1;
+    private static final int RETRY_INITIATION = 2;
+
+    private final Engine engine;
+    private final byte[] publicKey;
+    final Handshake handshake;
+    final Keypairs keypairs;
+    final CookieGenerator cookieGenerator;
+    final PeerTimers timers;
+    private final StagedQueue staged = new StagedQueue();
+    private long lastSentHandshake;
+    private int pendingInitiation = NO_INITIATION;
+    private boolean running = true;
+    private volatile InetSocketAddress endpoint;
+    private volatile boolean endpointSourceStale;
+    private final AtomicLong txBytes = new AtomicLong();
+    private final AtomicLong rxBytes = new AtomicLong();
+    private volatile long lastHandshakeEpochNanos;
+
+    Tunnel(Engine engine, byte[] publicKey, long now) {
+        this.engine = engine;
+        this.publicKey = publicKey.clone();
+        this.handshake = new Handshake(publicKey);
+        this.keypairs = new Keypairs(engine.indexTable()::delete);
+        this.cookieGenerator = new CookieGenerator(publicKey);
+        this.timers = new PeerTimers(engine.random());
+        this.lastSentHandshake = now - Constants.REKEY_TIMEOUT - 1_000_000_000L;
+    }
+
+    /** The peer's static public key (a copy). */
+    public byte[] publicKey() {
+        return publicKey.clone();
+    }
+
+    /** Sets the pre-shared key; all zeros means none. */
+    public synchronized void setPresharedKey(byte[] key) {
+        handshake.setPresharedKey(key);
+    }
+
+    /** The pre-shared key (a copy; zeros when none). */
+    public synchronized byte[] presharedKey() {
+        return handshake.presharedKey();
+    }
+
+    /** Sets the persistent keepalive interval in seconds; 0 turns it off. */
+    public synchronized void setPersistentKeepalive(int seconds) {
+        timers.setPersistentKeepaliveInterval(seconds);
+    }
+
+    /** The persistent keepalive interval in seconds. */
+    public synchronized int persistentKeepalive() {
+        return timers.persistentKeepaliveInterval();
+    }
+
+    /** The peer's endpoint: configured, or the source of its last authenticated message. */
+    public InetSocketAddress endpoint() {
+        return endpoint;
+    }
+
+    /** Sets the endpoint (configuration, or roaming). */
+    public void setEndpoint(InetSocketAddress endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    /**
+     * True once, after a handshake retry or a stalled session asked the I/O layer to forget the
+     * sticky local source address for this peer (wireguard-go {@code markEndpointSrcForClearing}).
+     */
+    public boolean takeSourceClearRequest() {
+        boolean stale = endpointSourceStale;
+        endpointSourceStale = false;
+        return stale;
+    }
+
+    /** Bytes of authenticated datagrams sent to this peer. */
+    public long txBytes() {
+        return txBytes.get();
+    }
+
+    /** Bytes of authenticated datagrams received from this peer. */
+    public long rxBytes() {
+        return rxBytes.get();
+    }
+
+    /** Wall-clock time of the last completed handshake in epoch nanoseconds, 0 for never. */
+    public long lastHandshakeEpochNanos() {
+        return lastHandshakeEpochNanos;
+    }
+
+    /** The keypair used for sending, or null. */
+    public Keypair currentKeypair() {
+        return keypairs.current();
+    }
+
+    /** The handshake state machine (for inspection). */
+    public synchronized Handshake handshake() {
+        return handshake;
+    }
+
+    /** Packets waiting for a session. */
+    public synchronized int stagedPackets() {
+        return staged.size();
+    }
+
+    /** The monotonic time at which {@link #poll} must next run, or {@code Long.MAX_VALUE}. */
+    public synchronized long nextDeadline() {
+        return running ? timers.nextDeadline() : Long.MAX_VALUE;
+    }
+
+    /** True when {@link #poll} has something to emit right now (besides due timers). */
+    public synchronized boolean hasPendingOutput() {
+        if (!running) {
+            return false;
+        }
+        if (pendingInitiation != NO_INITIATION) {
+            return true;
+        }
+        return !staged.isEmpty() && canSendNow(engine.now());
+    }
+
+    /**
+     * Encrypts the IP packet between {@code packet}'s position and limit (left unchanged) into
+     * {@code out} as a transport message when a session is up. Otherwise stages a copy and
+     * returns {@link Verdict#DONE}; the caller's {@link #poll} then sends the handshake
+     * initiation that will release it.
+     */
+    public synchronized Verdict encapsulate(ByteBuffer packet, ByteBuffer out) {
+        int length = packet.remaining();
+        if (length > engine.maxPacketSize()) {
+            engine.count(DropReason.INVALID_OUTBOUND_PACKET);
+            return Verdict.DROP;
+        }
+        if (!running) {
+            engine.count(DropReason.NO_ROUTE);
+            return Verdict.DROP;
+        }
+        long now = engine.now();
+        if (staged.isEmpty()) {
+            Keypair keypair = keypairs.current();
+            if (keypair != null && keypair.canSend(now)) {
+                long counter = keypair.nextSendCounter();
+                if (counter != -1) {
+                    seal(keypair, counter, packet, out, now);
+                    return Verdict.WRITE_TO_NETWORK;
+                }
+            }
+        }
+        if (staged.add(packet)) {
+            engine.count(DropReason.STAGED_QUEUE_FULL);
+        }
+        if (!canSendNow(now)) {
+            requestInitiation(false);
+        }
+        return Verdict.DONE;
+    }
+
+    /**
+     * Emits the next pending datagram into {@code out}: first any timer that fell due is
+     * processed, then a handshake initiation if one is wanted, then staged packets once a
+     * keypair can send. Returns {@link Verdict#DONE} when there is nothing more.
+     */
+    public synchronized Verdict poll(ByteBuffer out) {
+        if (!running) {
+            return Verdict.DONE;
+        }
+        long now = engine.now();
+        runTimers(now);
+        if (pendingInitiation != NO_INITIATION) {
+            boolean retry = pendingInitiation == RETRY_INITIATION;
+            pendingInitiation = NO_INITIATION;
+            if (sendInitiation(out, retry, now)) {
+                return Verdict.WRITE_TO_NETWORK;
+            }
+        }
+        if (!staged.isEmpty()) {
+            Keypair keypair = keypairs.current();
+            if (keypair != null && keypair.canSend(now)) {
+                long counter = keypair.nextSendCounter();
+                if (counter != -1) {
+                    seal(keypair, counter, staged.peek(), out, now);
+                    staged.remove();
+                    return Verdict.WRITE_TO_NETWORK;
+                }
+            }
+            // wireguard-go SendStagedPackets: no usable keypair means a fresh handshake.
+            if (sendInitiation(out, false, now)) {
+                return Verdict.WRITE_TO_NETWORK;
+            }
+        }
+        return Verdict.DONE;
+    }
+
+    /** Queues a keepalive (an empty transport message), as wireguard-go {@code SendKeepalive}. */
+    public synchronized void requestKeepalive() {
+        if (staged.isEmpty() && running) {
+            staged.add(EMPTY);
+        }
+    }
+
+    /** Asks for a new handshake now (subject to the one-per-REKEY_TIMEOUT limit). */
+    public synchronized void requestHandshake() {
+        requestInitiation(false);
+    }
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+    private boolean canSendNow(long now) {
+        Keypair keypair = keypairs.current();
+        return keypair != null && keypair.canSend(now);
+    }
+
+    private void requestInitiation(boolean retry) {
+        if (pendingInitiation == NO_INITIATION || !retry) {
+            pendingInitiation = retry ? RETRY_INITIATION : FRESH_INITIATION;
+        }
+    }
+
+    private void runTimers(long now) {
+        if (timers.nextDeadline() > now) {
+            return;
+        }
+        int actions = timers.expire(now);
+        if ((actions & PeerTimers.RETRANSMIT_HANDSHAKE) != 0) {
+            endpointSourceStale = true;
+            requestInitiation(true);
+        }
+        if ((actions & PeerTimers.GIVE_UP) != 0) {
+            flushStaged();
+        }
+        if ((actions & PeerTimers.SEND_KEEPALIVE) != 0) {
+            requestKeepalive();
+        }
+        if ((actions & PeerTimers.NEW_HANDSHAKE) != 0) {
+            endpointSourceStale = true;
+            requestInitiation(false);
+        }
+        if ((actions & PeerTimers.ZERO_KEY_MATERIAL) != 0) {
+            zeroKeyMaterial();
+        }
+    }
+
+    private void flushStaged() {
+        int dropped = staged.clear();
+        if (dropped > 0) {
+            engine.count(DropReason.STAGED_FLUSHED, dropped);
+        }
+    }
+
+    /** Erases keypairs and handshake and drops staged packets (wireguard-go ZeroAndFlushAll). */
+    private void zeroKeyMaterial() {
+        keypairs.clear();
+        engine.indexTable().delete(handshake.localIndex());
+        handshake.clear();
+        flushStaged();
+    }
+
+    /** SendHandshakeInitiation(isRetry): at most one initiation per REKEY_TIMEOUT. */
+    private boolean sendInitiation(ByteBuffer out, boolean retry, long now) {
+        if (!retry) {
+            timers.onFreshHandshakeRequested();
+        }
+        if (now - lastSentHandshake < Constants.REKEY_TIMEOUT) {
+            return false;
+        }
+        lastSentHandshake = now;
+        Workspace ws = engine.workspace();
+        engine.indexTable().delete(handshake.localIndex());
+        int index = engine.indexTable().newIndexForHandshake(this, handshake);
+        if (!ws.noise.createInitiation(handshake, engine.publicKeyOrZero(), index, engine.epochNanos(), ws.message)) {
+            engine.indexTable().delete(index);
+            handshake.clear();
+            engine.count(DropReason.NO_PRIVATE_KEY);
+            return false;
+        }
+        cookieGenerator.addMacs(ws.message, HandshakeInitiation.SIZE, now);
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketSent(now);
+        timers.onHandshakeInitiated(now);
+        write(out, ws.message, HandshakeInitiation.SIZE);
+        engine.countEvent(Engine.Event.INITIATIONS_SENT);
+        return true;
+    }
+
+    /** Handles a MAC-checked initiation that {@code ws.noise} opened for this peer. */
+    synchronized Verdict onInitiation(Workspace ws, InetSocketAddress source, ByteBuffer out, Received received) {
+        long now = engine.now();
+        switch (ws.noise.acceptInitiation(ws.message, handshake, now)) {
+            case ACCEPTED -> {
+            }
+            case REPLAYED -> {
+                return engine.drop(received, DropReason.REPLAYED_TIMESTAMP);
+            }
+            case FLOOD -> {
+                return engine.drop(received, DropReason.INITIATION_FLOOD);
+            }
+            default -> {
+                return engine.drop(received, DropReason.HANDSHAKE_FAILED);
+            }
+        }
+        received.tunnel = this;
+        endpoint = source;
+        rxBytes.addAndGet(HandshakeInitiation.SIZE);
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketReceived(now);
+        engine.countEvent(Engine.Event.INITIATIONS_RECEIVED);
+        // SendHandshakeResponse
+        lastSentHandshake = now;
+        engine.indexTable().delete(handshake.localIndex());
+        int index = engine.indexTable().newIndexForHandshake(this, handshake);
+        if (!ws.noise.createResponse(handshake, index, ws.message)) {
+            engine.indexTable().delete(index);
+            handshake.clear();
+            return engine.drop(received, DropReason.HANDSHAKE_FAILED);
+        }
+        cookieGenerator.addMacs(ws.message, HandshakeResponse.SIZE, now);
+        if (!beginSession(ws, false, now)) {
+            return engine.drop(received, DropReason.HANDSHAKE_FAILED);
+        }
+        timers.onSessionDerived(now);
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketSent(now);
+        write(out, ws.message, HandshakeResponse.SIZE);
+        engine.countEvent(Engine.Event.RESPONSES_SENT);
+        return Verdict.WRITE_TO_NETWORK;
+    }
+
+    /** Handles a MAC-checked response addressed to our handshake index. */
+    synchronized Verdict onResponse(Workspace ws, InetSocketAddress source, ByteBuffer out, Received received) {
+        long now = engine.now();
+        if (!ws.noise.consumeResponse(ws.message, handshake, engine.privateKeyRaw())) {
+            return engine.drop(received, DropReason.HANDSHAKE_FAILED);
+        }
+        received.tunnel = this;
+        endpoint = source;
+        rxBytes.addAndGet(HandshakeResponse.SIZE);
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketReceived(now);
+        if (!beginSession(ws, true, now)) {
+            return engine.drop(received, DropReason.HANDSHAKE_FAILED);
+        }
+        timers.onSessionDerived(now);
+        timers.onHandshakeComplete(now);
+        lastHandshakeEpochNanos = engine.epochNanos();
+        engine.countEvent(Engine.Event.HANDSHAKES_COMPLETED);
+        // SendKeepalive: confirms the session to the responder unless data is already waiting.
+        requestKeepalive();
+        return poll(out);
+    }
+
+    /** Handles a cookie reply naming one of our indices. */
+    synchronized Verdict onCookieReply(byte[] reply, Received received) {
+        if (!cookieGenerator.consumeReply(reply, engine.now())) {
+            return engine.drop(received, DropReason.INVALID_COOKIE_REPLY);
+        }
+        engine.countEvent(Engine.Event.COOKIES_RECEIVED);
+        return Verdict.DONE;
+    }
+
+    /**
+     * Decrypts a transport message for {@code keypair} into {@code out}; see the class comment of
+     * {@link Engine} for the order of checks.
+     */
+    synchronized Verdict onTransport(Workspace ws, Keypair keypair, ByteBuffer datagram, InetSocketAddress source,
+            ByteBuffer out, Received received) {
+        long now = engine.now();
+        if (keypair.receiveExpired(now)) {
+            return engine.drop(received, DropReason.KEYPAIR_EXPIRED);
+        }
+        int start = datagram.position();
+        int length = datagram.remaining();
+        long counter = datagram.order(ByteOrder.LITTLE_ENDIAN).getLong(start + Transport.COUNTER_OFFSET);
+        datagram.position(start + Transport.HEADER_SIZE);
+        out.clear();
+        boolean opened = ws.aead.open(keypair.receiveKey(), counter, datagram, out);
+        datagram.position(start);
+        if (!opened) {
+            out.clear().limit(0);
+            return engine.drop(received, DropReason.DECRYPTION_FAILED);
+        }
+        out.flip();
+        if (!keypair.replayWindow.validate(counter, Constants.REJECT_AFTER_MESSAGES)) {
+            return engine.drop(received, DropReason.REPLAYED_COUNTER);
+        }
+        received.tunnel = this;
+        endpoint = source;
+        if (keypairs.receivedWith(keypair)) {
+            timers.onHandshakeComplete(now);
+            lastHandshakeEpochNanos = engine.epochNanos();
+            engine.countEvent(Engine.Event.HANDSHAKES_COMPLETED);
+        }
+        keepKeyFreshReceiving(now);
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketReceived(now);
+        rxBytes.addAndGet(length);
+        if (out.remaining() == 0) {
+            return Verdict.DONE;
+        }
+        timers.onDataReceived(now);
+        return engine.checkInner(this, out, received);
+    }
+
+    private void keepKeyFreshReceiving(long now) {
+        Keypair current = keypairs.current();
+        if (current != null && current.isInitiator() && now - current.created() > Constants.REKEY_ON_RECEIVE_AGE
+                && timers.claimLastMinuteHandshake()) {
+            requestInitiation(false);
+        }
+    }
+
+    private void keepKeyFreshSending(Keypair keypair, long now) {
+        if (Long.compareUnsigned(keypair.sendCounter(), Constants.REKEY_AFTER_MESSAGES) > 0
+                || (keypair.isInitiator() && now - keypair.created() > Constants.REKEY_AFTER_TIME)) {
+            requestInitiation(false);
+        }
+    }
+
+    private void seal(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer out, long now) {
+        int length = packet.remaining();
+        int padding = paddedLength(length, engine.mtu()) - length;
+        out.clear();
+        out.order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(0, 4);
+        out.putInt(Transport.RECEIVER_OFFSET, keypair.remoteIndex());
+        out.putLong(Transport.COUNTER_OFFSET, counter);
+        out.position(Transport.HEADER_SIZE);
+        engine.workspace().aead.sealPadded(keypair.sendKey(), counter, packet, padding, out);
+        out.flip();
+        txBytes.addAndGet(out.remaining());
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketSent(now);
+        if (length > 0) {
+            timers.onDataSent(now);
+        }
+        keepKeyFreshSending(keypair, now);
+    }
+
+    /** Plaintext length after padding to 16, capped at the MTU, as wireguard-go. */
+    static int paddedLength(int length, int mtu) {
+        int last = length;
+        if (mtu == 0) {
+            return (length + 15) & ~15;
+        }
+        if (last > mtu) {
+            last %= mtu;
+        }
+        int padded = (last + 15) & ~15;
+        if (padded > mtu) {
+            padded = mtu;
+        }
+        return length + Math.max(0, padded - last);
+    }
+
+    private boolean beginSession(Workspace ws, boolean initiator, long now) {
+        int localIndex = handshake.localIndex();
+        int remoteIndex = handshakeRemoteIndex();
+        if (!ws.noise.deriveKeys(handshake, ws.sendKey, ws.receiveKey)) {
+            return false;
+        }
+        Keypair keypair = new Keypair(ws.sendKey, ws.receiveKey, initiator, localIndex, remoteIndex, now);
+        java.util.Arrays.fill(ws.sendKey, (byte) 0);
+        java.util.Arrays.fill(ws.receiveKey, (byte) 0);
+        engine.indexTable().swapIndexForKeypair(localIndex, keypair);
+        keypairs.install(keypair);
+        return true;
+    }
+
+    private int handshakeRemoteIndex() {
+        return handshake.remoteIndex();
+    }
+
+    private static void write(ByteBuffer out, byte[] message, int size) {
+        out.clear();
+        out.put(message, 0, size);
+        out.flip();
+    }
+
+    /** Called after the local private key changed: forget sessions and handshake in flight. */
+    synchronized void expireCurrentKeypairs(byte[] privateKey) {
+        handshake.precompute(privateKey);
+        engine.indexTable().delete(handshake.localIndex());
+        handshake.clear();
+        lastSentHandshake = engine.now() - Constants.REKEY_TIMEOUT - 1_000_000_000L;
+        keypairs.expireSending();
+    }
+
+    /** Stops the tunnel for good: erases all key material and disarms timers. */
+    synchronized void stop() {
+        running = false;
+        timers.stop();
+        zeroKeyMaterial();
+        pendingInitiation = NO_INITIATION;
+    }
+}
