@@ -214,18 +214,21 @@ public final class Tunnel {
                     return Verdict.WRITE_TO_NETWORK;
                 }
             }
-            // wireguard-go SendStagedPackets: no usable keypair means a fresh handshake.
-            if (sendInitiation(out, false, now)) {
-                return Verdict.WRITE_TO_NETWORK;
-            }
         }
         return Verdict.DONE;
     }
 
     /** Queues a keepalive (an empty transport message), as wireguard-go {@code SendKeepalive}. */
     public synchronized void requestKeepalive() {
-        if (staged.isEmpty() && running) {
+        if (!running) {
+            return;
+        }
+        if (staged.isEmpty()) {
             staged.add(EMPTY);
+        }
+        // wireguard-go SendStagedPackets: with no usable keypair, staging asks for a handshake.
+        if (!canSendNow(engine.now())) {
+            requestInitiation(false);
         }
     }
 
@@ -309,6 +312,7 @@ public final class Tunnel {
         timers.onAnyAuthenticatedPacketSent(now);
         timers.onHandshakeInitiated(now);
         write(out, ws.message, HandshakeInitiation.SIZE);
+        txBytes.addAndGet(HandshakeInitiation.SIZE);
         engine.countEvent(Engine.Event.INITIATIONS_SENT);
         return true;
     }
@@ -352,6 +356,7 @@ public final class Tunnel {
         timers.onAnyAuthenticatedPacketTraversal(now);
         timers.onAnyAuthenticatedPacketSent(now);
         write(out, ws.message, HandshakeResponse.SIZE);
+        txBytes.addAndGet(HandshakeResponse.SIZE);
         engine.countEvent(Engine.Event.RESPONSES_SENT);
         return Verdict.WRITE_TO_NETWORK;
     }
