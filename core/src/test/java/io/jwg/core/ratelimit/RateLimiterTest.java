@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class RateLimiterTest {
@@ -236,5 +240,99 @@ class RateLimiterTest {
             assertTrue(limiter.allowIpv4(i, T0 + 3000 * MS));
         }
         assertEquals(10, limiter.size());
+    }
+
+    @Test
+    void shouldNotAllocateInSteadyState() {
+        RateLimiter limiter = new RateLimiter();
+        long now = T0;
+        int sink = 0;
+        for (int cycle = 0; cycle < 6; cycle++) {
+            long before = allocatedBytes();
+            // 100 sources, of which only the first 50 stay active; the rest are collected.
+            for (int i = 0; i < 100; i++) {
+                sink += limiter.allowIpv4(0x0A00_0000 + i, now) ? 1 : 0;
+                sink += limiter.allowIpv6(0x2001_0db8_0000_0000L, i, now) ? 1 : 0;
+            }
+            for (int step = 1; step <= 3; step++) {
+                for (int i = 0; i < 50; i++) {
+                    sink += limiter.allowIpv4(0x0A00_0000 + i, now + step * 500 * MS) ? 1 : 0;
+                    sink += limiter.allowIpv6(0x2001_0db8_0000_0000L, i, now + step * 500 * MS) ? 1 : 0;
+                }
+            }
+            now += 1500 * MS;
+            long allocated = allocatedBytes() - before;
+            if (cycle >= 2) { // after the table has grown and the spare exists
+                assertTrue(allocated < 4096, allocated + " bytes allocated in cycle " + cycle);
+            }
+        }
+        assertTrue(sink > 0);
+    }
+
+    /**
+     * Random traffic from many sources against a HashMap model of the same rules, so the open
+     * addressing, growth, collection rehash and shrinking are checked against a plain map.
+     */
+    @Test
+    void shouldMatchMapModelOnRandomTraffic() {
+        record Key(boolean v6, long hi, long lo) {
+        }
+        final class Bucket {
+            long tokens = RateLimiter.MAX_TOKENS - COST;
+            long last;
+        }
+        int cap = 300;
+        RateLimiter limiter = new RateLimiter(cap, false);
+        Map<Key, Bucket> model = new HashMap<>();
+        SplittableRandom random = new SplittableRandom(20);
+        long now = T0;
+        long lastCollect = now;
+        boolean started = false;
+        for (int op = 0; op < 200_000; op++) {
+            now += random.nextInt(4) == 0 ? random.nextLong(300 * MS) : random.nextLong(2 * MS);
+            // Bursts of many sources now and then, a small steady set otherwise.
+            int population = op % 20_000 < 2_000 ? 5_000 : 40;
+            boolean v6 = random.nextBoolean();
+            int id = random.nextInt(population);
+            Key key = new Key(v6, v6 ? 0x2001_0db8_0000_0000L + id % 7 : 0x0A00_0000L + id, v6 ? id : 0);
+            if (!started) {
+                started = true;
+                lastCollect = now;
+            } else if (now - lastCollect >= RateLimiter.GARBAGE_COLLECT_NANOS) {
+                long at = now;
+                model.values().removeIf(b -> at - b.last > RateLimiter.GARBAGE_COLLECT_NANOS);
+                lastCollect = now;
+            }
+            boolean expected;
+            Bucket bucket = model.get(key);
+            if (bucket == null) {
+                expected = model.size() < cap;
+                if (expected) {
+                    bucket = new Bucket();
+                    bucket.last = now;
+                    model.put(key, bucket);
+                }
+            } else {
+                bucket.tokens = Math.min(RateLimiter.MAX_TOKENS, bucket.tokens + (now - bucket.last));
+                bucket.last = now;
+                expected = bucket.tokens >= COST;
+                if (expected) {
+                    bucket.tokens -= COST;
+                }
+            }
+            boolean actual = v6 ? limiter.allowIpv6(key.hi(), key.lo(), now) : limiter.allowIpv4((int) key.hi(), now);
+            assertEquals(expected, actual, "op " + op + " " + key);
+            assertEquals(model.size(), limiter.size(), "op " + op);
+        }
+    }
+
+    /**
+     * Bytes allocated by this thread so far. The counter picks up a few hundred bytes of JVM noise
+     * per round (compilation, the counter itself), so the checks allow a few KiB for 10^5+
+     * operations: any per-operation allocation would show as megabytes.
+     */
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
     }
 }

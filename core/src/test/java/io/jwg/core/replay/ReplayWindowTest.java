@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -212,5 +213,32 @@ class ReplayWindowTest {
                 }
             }
         }
+    }
+
+    @Test
+    void shouldNotAllocateWhenValidating() {
+        ReplayWindow w = new ReplayWindow();
+        long sink = 0;
+        for (int round = 0; round < 3; round++) {
+            long before = allocatedBytes();
+            for (long c = 0; c < 200_000; c++) {
+                sink += w.validate(c * 3 % 100_000 + round * 1_000_000L, NO_LIMIT) ? 1 : 0;
+            }
+            long allocated = allocatedBytes() - before;
+            if (round > 0) {
+                assertTrue(allocated < 4096, allocated + " bytes allocated in round " + round);
+            }
+        }
+        assertTrue(sink > 0);
+    }
+
+    /**
+     * Bytes allocated by this thread so far. The counter picks up a few hundred bytes of JVM noise
+     * per round (compilation, the counter itself), so the checks allow a few KiB for 10^5+
+     * operations: any per-operation allocation would show as megabytes.
+     */
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -242,5 +243,40 @@ class AllowedIpsTest {
             table.removeAll(a);
             assertEquals(0, table.nodeCount());
         }
+    }
+
+    @Test
+    void shouldNotAllocateOnLookup() {
+        table.insert(p("10.0.0.0/8"), a);
+        table.insert(p("10.1.0.0/16"), b);
+        table.insert(p("2001:db8::/32"), c);
+        table.insert(p("2001:db8::1/128"), d);
+        ByteBuffer packet = ByteBuffer.allocateDirect(64);
+        packet.put(16, new byte[] {10, 1, 2, 3});
+        packet.put(24, ip("2001:db8::1").getAddress());
+        int sink = 0;
+        for (int round = 0; round < 3; round++) {
+            long before = allocatedBytes();
+            for (int i = 0; i < 100_000; i++) {
+                sink += table.lookupIpv4(0x0A00_0000 + i) == a ? 1 : 0;
+                sink += table.lookup(packet, 16, false) == b ? 1 : 0;
+                sink += table.lookup(packet, 24, true) == d ? 1 : 0;
+            }
+            long allocated = allocatedBytes() - before;
+            if (round > 0) {
+                assertTrue(allocated < 4096, allocated + " bytes allocated in round " + round);
+            }
+        }
+        assertTrue(sink > 0);
+    }
+
+    /**
+     * Bytes allocated by this thread so far. The counter picks up a few hundred bytes of JVM noise
+     * per round (compilation, the counter itself), so the checks allow a few KiB for 10^5+
+     * operations: any per-operation allocation would show as megabytes.
+     */
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
     }
 }
