@@ -69,7 +69,8 @@ public final class Engine {
     private final IndexTable<Tunnel> indexTable;
     private final AllowedIps<Tunnel> allowedIps = new AllowedIps<>();
     private final CookieChecker cookieChecker;
-    private final RateLimiter rateLimiter = new RateLimiter();
+    // IPv6 sources share a bucket per /64 (the kernel's choice): one host owns a whole /64.
+    private final RateLimiter rateLimiter = new RateLimiter(RateLimiter.DEFAULT_MAX_ENTRIES, true);
     private final Map<String, Tunnel> peers = new LinkedHashMap<>();
     private final ThreadLocal<Workspace> workspaces;
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
