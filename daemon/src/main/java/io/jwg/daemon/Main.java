@@ -7,7 +7,8 @@ import java.util.Properties;
 
 /**
  * Command-line entry point of the jwg daemon. Mirrors wireguard-go's command line; this first
- * version knows {@code --version} and reports every other invocation as not yet supported.
+ * version knows {@code --version} and {@code demo} and reports every other invocation as not yet
+ * supported.
  */
 public final class Main {
     private Main() {
@@ -24,7 +25,10 @@ public final class Main {
             out.println("jwg v" + version() + " (userspace WireGuard for the JVM, Java " + Runtime.version().feature() + ")");
             return 0;
         }
-        err.println("Usage: jwg --version (the daemon's command line arrives with the data plane)");
+        if (args.length == 1 && args[0].equals("demo")) {
+            return Demo.run(out, err);
+        }
+        err.println("Usage: jwg --version | jwg demo (the daemon's command line arrives with the data plane)");
         return 1;
     }
 
