@@ -317,13 +317,13 @@ public final class Engine {
         int ipLength;
         Tunnel owner;
         if (version == 4 && length >= 20) {
-            ipLength = packet.getShort(2) & 0xffff;
+            ipLength = bigEndianShort(packet, 2);
             if (ipLength < 20 || ipLength > length) {
                 return drop(received, DropReason.INVALID_INNER_PACKET);
             }
             owner = allowedIps.lookup(packet, 12, false);
         } else if (version == 6 && length >= 40) {
-            ipLength = (packet.getShort(4) & 0xffff) + 40;
+            ipLength = bigEndianShort(packet, 4) + 40;
             if (ipLength > length) {
                 return drop(received, DropReason.INVALID_INNER_PACKET);
             }
@@ -336,6 +336,14 @@ public final class Engine {
         }
         packet.limit(ipLength);
         return Verdict.WRITE_TO_TUNNEL;
+    }
+
+    /**
+     * Reads a big-endian IP header field whatever the buffer's byte order: sealing and
+     * classifying leave the buffers they touch little-endian, and callers reuse buffers.
+     */
+    private static int bigEndianShort(ByteBuffer buf, int index) {
+        return (buf.get(index) & 0xff) << 8 | (buf.get(index + 1) & 0xff);
     }
 
     // ---- counters ----

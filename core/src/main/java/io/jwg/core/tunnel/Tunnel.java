@@ -405,6 +405,12 @@ public final class Tunnel {
         }
         int start = datagram.position();
         int length = datagram.remaining();
+        if (length - Transport.OVERHEAD > out.capacity()) {
+            // More plaintext than the caller's buffer holds (indices travel in clear, so anyone
+            // can aim one at us): the JDK cipher would throw ShortBufferException, not verify.
+            out.clear().limit(0);
+            return engine.drop(received, DropReason.DECRYPTION_FAILED);
+        }
         long counter = datagram.order(ByteOrder.LITTLE_ENDIAN).getLong(start + Transport.COUNTER_OFFSET);
         datagram.position(start + Transport.HEADER_SIZE);
         out.clear();
