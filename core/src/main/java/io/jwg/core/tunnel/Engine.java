@@ -316,13 +316,13 @@ public final class Engine {
         int ipLength;
         Tunnel owner;
         if (version == 4 && length >= 20) {
-            ipLength = packet.getShort(2) & 0xffff;
+            ipLength = uint16(packet, 2);
             if (ipLength < 20 || ipLength > length) {
                 return drop(received, DropReason.INVALID_INNER_PACKET);
             }
             owner = allowedIps.lookup(packet, 12, false);
         } else if (version == 6 && length >= 40) {
-            ipLength = (packet.getShort(4) & 0xffff) + 40;
+            ipLength = uint16(packet, 4) + 40;
             if (ipLength > length) {
                 return drop(received, DropReason.INVALID_INNER_PACKET);
             }
@@ -335,6 +335,14 @@ public final class Engine {
         }
         packet.limit(ipLength);
         return Verdict.WRITE_TO_TUNNEL;
+    }
+
+    /**
+     * A big-endian (network order) 16-bit field, whatever the buffer's byte order: the caller's
+     * buffer may be little-endian from an earlier encapsulation into it.
+     */
+    private static int uint16(ByteBuffer buffer, int index) {
+        return ((buffer.get(index) & 0xff) << 8) | (buffer.get(index + 1) & 0xff);
     }
 
     // ---- counters ----
