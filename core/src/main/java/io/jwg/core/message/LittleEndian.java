@@ -1,6 +1,13 @@
 package io.jwg.core.message;
 
-/** Little-endian field access on byte arrays, as every WireGuard integer is encoded. */
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Little-endian field access, as every WireGuard integer is encoded. The ByteBuffer forms use
+ * absolute indices and neither read nor change the buffer's byte order, because callers reuse
+ * their buffers for big-endian IP headers too.
+ */
 public final class LittleEndian {
     private LittleEndian() {
     }
@@ -16,5 +23,27 @@ public final class LittleEndian {
         b[off + 1] = (byte) (v >>> 8);
         b[off + 2] = (byte) (v >>> 16);
         b[off + 3] = (byte) (v >>> 24);
+    }
+
+    /** Reads a 32-bit value at an absolute index. */
+    public static int getInt(ByteBuffer b, int index) {
+        int v = b.getInt(index);
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
+    /** Reads a 64-bit value at an absolute index. */
+    public static long getLong(ByteBuffer b, int index) {
+        long v = b.getLong(index);
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v);
+    }
+
+    /** Writes a 32-bit value at an absolute index. */
+    public static void putInt(ByteBuffer b, int index, int v) {
+        b.putInt(index, b.order() == ByteOrder.LITTLE_ENDIAN ? v : Integer.reverseBytes(v));
+    }
+
+    /** Writes a 64-bit value at an absolute index. */
+    public static void putLong(ByteBuffer b, int index, long v) {
+        b.putLong(index, b.order() == ByteOrder.LITTLE_ENDIAN ? v : Long.reverseBytes(v));
     }
 }

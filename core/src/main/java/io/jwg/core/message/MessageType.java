@@ -1,7 +1,6 @@
 package io.jwg.core.message;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * The four WireGuard message types and the cheap first classification of a datagram. The type is
@@ -37,7 +36,7 @@ public enum MessageType {
         if (length < 4) {
             return INVALID;
         }
-        int type = buf.order(ByteOrder.LITTLE_ENDIAN).getInt(buf.position());
+        int type = LittleEndian.getInt(buf, buf.position());
         return switch (type) {
             case 1 -> length == HandshakeInitiation.SIZE ? INITIATION : INVALID;
             case 2 -> length == HandshakeResponse.SIZE ? RESPONSE : INVALID;

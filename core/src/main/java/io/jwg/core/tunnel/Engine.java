@@ -15,7 +15,6 @@ import io.jwg.core.routing.AllowedIps;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -299,7 +298,7 @@ public final class Engine {
     }
 
     private Verdict transport(ByteBuffer datagram, InetSocketAddress source, ByteBuffer out, Received received) {
-        int receiver = datagram.order(ByteOrder.LITTLE_ENDIAN).getInt(datagram.position() + Transport.RECEIVER_OFFSET);
+        int receiver = LittleEndian.getInt(datagram, datagram.position() + Transport.RECEIVER_OFFSET);
         IndexTable.Entry<Tunnel> entry = indexTable.lookup(receiver);
         if (entry == null || entry.keypair() == null) {
             return drop(received, DropReason.UNKNOWN_INDEX);

@@ -4,6 +4,8 @@ import io.jwg.core.Constants;
 import io.jwg.core.cookie.CookieGenerator;
 import io.jwg.core.message.HandshakeInitiation;
 import io.jwg.core.message.HandshakeResponse;
+import io.jwg.core.message.LittleEndian;
+import io.jwg.core.message.MessageType;
 import io.jwg.core.message.Transport;
 import io.jwg.core.noise.Handshake;
 import io.jwg.core.noise.Keypair;
@@ -11,7 +13,6 @@ import io.jwg.core.noise.Keypairs;
 import io.jwg.core.timers.PeerTimers;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -411,7 +412,7 @@ public final class Tunnel {
             out.clear().limit(0);
             return engine.drop(received, DropReason.DECRYPTION_FAILED);
         }
-        long counter = datagram.order(ByteOrder.LITTLE_ENDIAN).getLong(start + Transport.COUNTER_OFFSET);
+        long counter = LittleEndian.getLong(datagram, start + Transport.COUNTER_OFFSET);
         datagram.position(start + Transport.HEADER_SIZE);
         out.clear();
         boolean opened = ws.aead.open(keypair.receiveKey(), counter, datagram, out);
@@ -461,10 +462,9 @@ public final class Tunnel {
         int length = packet.remaining();
         int padding = paddedLength(length, engine.mtu()) - length;
         out.clear();
-        out.order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(0, 4);
-        out.putInt(Transport.RECEIVER_OFFSET, keypair.remoteIndex());
-        out.putLong(Transport.COUNTER_OFFSET, counter);
+        LittleEndian.putInt(out, 0, MessageType.TRANSPORT.wireValue);
+        LittleEndian.putInt(out, Transport.RECEIVER_OFFSET, keypair.remoteIndex());
+        LittleEndian.putLong(out, Transport.COUNTER_OFFSET, counter);
         out.position(Transport.HEADER_SIZE);
         engine.workspace().aead.sealPadded(keypair.sendKey(), counter, packet, padding, out);
         out.flip();

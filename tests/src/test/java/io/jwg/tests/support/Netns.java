@@ -94,6 +94,30 @@ public final class Netns implements AutoCloseable {
         return new Veth(here, there);
     }
 
+    /**
+     * Links this namespace to the test JVM's own (root) namespace with a veth pair, for code that
+     * runs in the JVM, such as the core engine over a plain UDP socket. The host end gets a unique
+     * name and {@code cidrHost}, this end {@code cidrHere}; both come up. Use a private subnet of
+     * your own: the host end adds a connected route to the host for as long as it lives. Closing
+     * the returned link (or deleting this namespace, which destroys the pair) removes it.
+     */
+    public HostLink linkToHost(String cidrHost, String cidrHere) {
+        String host = "jwh" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+        String here = "veth" + vethCount.getAndIncrement();
+        Exec.runOk("ip", "link", "add", host, "type", "veth", "peer", "name", here, "netns", name);
+        HostLink link = new HostLink(host, here);
+        try {
+            Exec.runOk("ip", "addr", "add", cidrHost, "dev", host);
+            execOk("ip", "addr", "add", cidrHere, "dev", here);
+            Exec.runOk("ip", "link", "set", host, "up");
+            execOk("ip", "link", "set", here, "up");
+        } catch (RuntimeException | Error e) {
+            link.close();
+            throw e;
+        }
+        return link;
+    }
+
     /** Kills what still runs inside, then deletes the namespace. Idempotent. */
     @Override
     public synchronized void close() {
@@ -115,6 +139,53 @@ public final class Netns implements AutoCloseable {
 
     /** The two interface names of a veth pair made by {@link #veth}. */
     public record Veth(String here, String there) {
+    }
+
+    /**
+     * A veth pair from the host (root) namespace into a {@link Netns}, made by
+     * {@link #linkToHost}. {@link #close()} deletes it (idempotent; also runs at JVM exit).
+     */
+    public static final class HostLink implements AutoCloseable {
+        private final String host;
+        private final String here;
+        private final Runnable cleanup;
+        private boolean closed;
+
+        private HostLink(String host, String here) {
+            this.host = host;
+            this.here = here;
+            this.cleanup = ShutdownCleanup.register(() -> delete(host));
+        }
+
+        /** The host end's name, in the root namespace. */
+        public String host() {
+            return host;
+        }
+
+        /** The namespace end's name. */
+        public String here() {
+            return here;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                delete(host);
+            } finally {
+                ShutdownCleanup.unregister(cleanup);
+            }
+        }
+
+        private static void delete(String host) {
+            // Already gone when the namespace (and with it the peer end) was deleted first.
+            if (Exec.run("ip", "link", "show", "dev", host).ok()) {
+                Exec.requireOk(Exec.run("ip", "link", "del", "dev", host));
+            }
+        }
     }
 
     /** SIGTERM to every process in the namespace, SIGKILL to survivors, then delete it. */

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Debian's {@code wireguard-go} running in the foreground inside a {@link Netns}: the reference
@@ -119,12 +120,22 @@ public final class WireGuardGo implements AutoCloseable {
 
     /** Sets the private key the way users do: {@code wg set IF private-key FILE}, file mode 0600. */
     public void setPrivateKey(String base64) {
+        withKeyFile(base64, file -> wgOk("set", ifname, "private-key", file.toString()));
+    }
+
+    /** Sets a peer's pre-shared key: {@code wg set IF peer PUB preshared-key FILE}, file mode 0600. */
+    public void setPresharedKey(String peerPublicKey, String base64) {
+        withKeyFile(base64, file -> wgOk("set", ifname, "peer", peerPublicKey, "preshared-key", file.toString()));
+    }
+
+    /** Hands {@code base64} to {@code use} in a private temporary file, deleted afterwards. */
+    private static void withKeyFile(String base64, Consumer<Path> use) {
         Path file = null;
         try {
             file = Files.createTempFile("jwgt-key", ".key",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, base64 + "\n");
-            wgOk("set", ifname, "private-key", file.toString());
+            use.accept(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
