@@ -355,4 +355,54 @@ class TwoEnginesTest {
         assertSame(net.b.tunnel.currentKeypair(), net.b.tunnel.keypairs.current());
         assertNull(net.b.tunnel.keypairs.next(), "next became current after the data packet");
     }
+
+    @Test
+    void shouldRekeyOnReceiveWhenInitiatorKeypairReaches165Seconds() {
+        TestNetwork net = established();
+        net.run(seconds(164), seconds(1));
+        long before = net.a.engine.events(Engine.Event.INITIATIONS_SENT);
+        net.b.send(bytes("at 164 s"));
+        net.pump();
+        assertEquals(before, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "not yet");
+        net.run(seconds(2), seconds(1));
+        net.dropAll = true;
+        net.b.send(bytes("at 166 s"));
+        net.b.send(bytes("again"));
+        net.dropAll = false;
+        for (TestNetwork.Datagram d : new java.util.ArrayList<>(net.log.subList(net.log.size() - 2, net.log.size()))) {
+            net.deliver(net.a, d.bytes(), net.b.address);
+        }
+        assertEquals(before + 1, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "one last-minute handshake");
+    }
+
+    @Test
+    void shouldSendAtMostOneInitiationPerRekeyTimeout() {
+        TestNetwork net = new TestNetwork();
+        net.dropAll = true;
+        for (int i = 0; i < 50; i++) {
+            net.a.send(bytes("p" + i));
+            net.now += 50_000_000L;
+        }
+        assertEquals(1, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "2.5 s of packets, one initiation");
+        assertEquals(50, net.a.tunnel.stagedPackets());
+        net.a.tunnel.requestHandshake();
+        net.advance(0);
+        assertEquals(1, net.a.engine.events(Engine.Event.INITIATIONS_SENT));
+    }
+
+    @Test
+    void shouldKeepOnlyTheNewest128StagedPackets() {
+        TestNetwork net = new TestNetwork();
+        net.dropAll = true;
+        for (int i = 0; i < 130; i++) {
+            net.a.send(bytes("p" + i));
+        }
+        assertEquals(128, net.a.tunnel.stagedPackets());
+        assertEquals(2, net.a.engine.drops(DropReason.STAGED_QUEUE_FULL));
+        net.dropAll = false;
+        net.inFlight.add(new TestNetwork.Datagram(net.a, net.b, net.log.get(0).bytes()));
+        net.pump();
+        assertEquals(128, net.b.delivered.size());
+        assertArrayEquals(bytes("p2"), payloadOf(net.b.delivered.get(0)), "oldest two gave way");
+    }
 }
