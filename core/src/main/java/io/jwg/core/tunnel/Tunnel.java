@@ -5,7 +5,6 @@ import io.jwg.core.cookie.CookieGenerator;
 import io.jwg.core.message.HandshakeInitiation;
 import io.jwg.core.message.HandshakeResponse;
 import io.jwg.core.message.LittleEndian;
-import io.jwg.core.message.MessageType;
 import io.jwg.core.message.Transport;
 import io.jwg.core.noise.Handshake;
 import io.jwg.core.noise.Keypair;
@@ -13,6 +12,7 @@ import io.jwg.core.noise.Keypairs;
 import io.jwg.core.timers.PeerTimers;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -460,12 +460,9 @@ public final class Tunnel {
 
     private void seal(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer out, long now) {
         int length = packet.remaining();
-        int padding = paddedLength(length, engine.mtu()) - length;
+        int padding = Transport.paddedLength(length, engine.mtu()) - length;
         out.clear();
-        LittleEndian.putInt(out, 0, MessageType.TRANSPORT.wireValue);
-        LittleEndian.putInt(out, Transport.RECEIVER_OFFSET, keypair.remoteIndex());
-        LittleEndian.putLong(out, Transport.COUNTER_OFFSET, counter);
-        out.position(Transport.HEADER_SIZE);
+        Transport.writeHeader(out, keypair.remoteIndex(), counter);
         engine.workspace().aead.sealPadded(keypair.sendKey(), counter, packet, padding, out);
         out.flip();
         txBytes.addAndGet(out.remaining());
@@ -477,38 +474,18 @@ public final class Tunnel {
         keepKeyFreshSending(keypair, now);
     }
 
-    /** Plaintext length after padding to 16, capped at the MTU, as wireguard-go. */
-    static int paddedLength(int length, int mtu) {
-        int last = length;
-        if (mtu == 0) {
-            return (length + 15) & ~15;
-        }
-        if (last > mtu) {
-            last %= mtu;
-        }
-        int padded = (last + 15) & ~15;
-        if (padded > mtu) {
-            padded = mtu;
-        }
-        return length + Math.max(0, padded - last);
-    }
-
     private boolean beginSession(Workspace ws, boolean initiator, long now) {
         int localIndex = handshake.localIndex();
-        int remoteIndex = handshakeRemoteIndex();
+        int remoteIndex = handshake.remoteIndex();
         if (!ws.noise.deriveKeys(handshake, ws.sendKey, ws.receiveKey)) {
             return false;
         }
         Keypair keypair = new Keypair(ws.sendKey, ws.receiveKey, initiator, localIndex, remoteIndex, now);
-        java.util.Arrays.fill(ws.sendKey, (byte) 0);
-        java.util.Arrays.fill(ws.receiveKey, (byte) 0);
+        Arrays.fill(ws.sendKey, (byte) 0);
+        Arrays.fill(ws.receiveKey, (byte) 0);
         engine.indexTable().swapIndexForKeypair(localIndex, keypair);
         keypairs.install(keypair);
         return true;
-    }
-
-    private int handshakeRemoteIndex() {
-        return handshake.remoteIndex();
     }
 
     private static void write(ByteBuffer out, byte[] message, int size) {
