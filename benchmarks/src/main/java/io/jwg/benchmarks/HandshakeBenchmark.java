@@ -41,7 +41,6 @@ import org.openjdk.jmh.annotations.Warmup;
  * per-invocation timestamps are noise). The initiator benchmark also runs the tunnel's timer
  * check on each poll, as the daemon would.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
@@ -51,56 +50,64 @@ public class HandshakeBenchmark {
     private static final long INITIATOR_STEP = Constants.REKEY_TIMEOUT + 1_000_000_000L;
     private static final long RESPONDER_STEP = 25_000_000L;
 
-    private final ManualClock initiatorClock = new ManualClock(1_700_000_000_000_000_000L);
-    private final ManualClock responderClock = new ManualClock(1_700_000_000_000_000_000L);
-    private EnginePair pair;
-    private final ByteBuffer initiation = ByteBuffer.allocateDirect(EnginePair.MAX_DATAGRAM);
-    private final ByteBuffer response = ByteBuffer.allocateDirect(EnginePair.MAX_DATAGRAM);
-    private final Received received = new Received();
+    /** Two engines that know each other on manual clocks, and the message buffers. */
+    @State(Scope.Thread)
+    public static class Peers {
+        final ManualClock initiatorClock = new ManualClock(1_700_000_000_000_000_000L);
+        final ManualClock responderClock = new ManualClock(1_700_000_000_000_000_000L);
+        EnginePair pair;
+        final ByteBuffer initiation = ByteBuffer.allocateDirect(EnginePair.MAX_DATAGRAM);
+        final ByteBuffer response = ByteBuffer.allocateDirect(EnginePair.MAX_DATAGRAM);
+        final Received received = new Received();
 
-    /** Two engines that know each other; one full handshake proves the wiring. */
-    @Setup(Level.Trial)
-    public void setup() {
-        pair = new EnginePair(initiatorClock, initiatorClock, responderClock, responderClock);
-        pair.handshake();
+        /** One full handshake proves the wiring. */
+        @Setup(Level.Trial)
+        public void setup() {
+            pair = new EnginePair(initiatorClock, initiatorClock, responderClock, responderClock);
+            pair.handshake();
+        }
+
+        /** Steps A's clock past REKEY_TIMEOUT and has it emit a new initiation into {@link #initiation}. */
+        void nextInitiation() {
+            initiatorClock.advance(INITIATOR_STEP);
+            pair.peerB.requestHandshake();
+            if (pair.peerB.poll(initiation) != Verdict.WRITE_TO_NETWORK) {
+                throw new IllegalStateException("no initiation");
+            }
+        }
     }
 
     /**
-     * A fresh initiation from A for the next {@link #responder} call; not timed. A separate state
-     * so that {@link #initiator} does not pay for invocation-level setup.
+     * Peers plus a fresh initiation from A for each {@link #responder} call, made untimed. Extends
+     * {@link Peers} rather than depending on it, because JMH 1.37 hands each helper-method
+     * injection point a separate state instance; and is a state of its own so that
+     * {@link #initiator} does not pay for invocation-level setup.
      */
     @State(Scope.Thread)
-    public static class FreshInitiation {
+    public static class FreshInitiation extends Peers {
         /** Advances both clocks past the rate limits and has A emit a new initiation. */
         @Setup(Level.Invocation)
-        public void create(HandshakeBenchmark benchmark) {
-            benchmark.nextInitiation(benchmark.initiation);
-            benchmark.responderClock.advance(RESPONDER_STEP);
+        public void create() {
+            nextInitiation();
+            responderClock.advance(RESPONDER_STEP);
         }
     }
 
     /** Responder: consume one initiation and produce the response. */
     @Benchmark
-    public ByteBuffer responder(FreshInitiation fresh) {
-        Verdict verdict = pair.b.decapsulate(initiation, EnginePair.ENDPOINT_A, false, response, received);
+    public ByteBuffer responder(FreshInitiation peers) {
+        Verdict verdict = peers.pair.b.decapsulate(peers.initiation, EnginePair.ENDPOINT_A, false, peers.response,
+                peers.received);
         if (verdict != Verdict.WRITE_TO_NETWORK) {
-            throw new IllegalStateException("initiation refused: " + received.dropReason());
+            throw new IllegalStateException("initiation refused: " + peers.received.dropReason());
         }
-        return response;
+        return peers.response;
     }
 
     /** Initiator: create one initiation. */
     @Benchmark
-    public ByteBuffer initiator() {
-        nextInitiation(initiation);
-        return initiation;
-    }
-
-    private void nextInitiation(ByteBuffer out) {
-        initiatorClock.advance(INITIATOR_STEP);
-        pair.peerB.requestHandshake();
-        if (pair.peerB.poll(out) != Verdict.WRITE_TO_NETWORK) {
-            throw new IllegalStateException("no initiation");
-        }
+    public ByteBuffer initiator(Peers peers) {
+        peers.nextInitiation();
+        return peers.initiation;
     }
 }

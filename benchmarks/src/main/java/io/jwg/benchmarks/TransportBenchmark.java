@@ -41,7 +41,6 @@ import org.openjdk.jmh.annotations.Warmup;
  * part of the cost); sessions live 180 s, far longer than a fork of this benchmark.
  * {@code buffers} chooses direct buffers (what Netty's epoll transport hands over) or heap ones.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
@@ -51,57 +50,78 @@ public class TransportBenchmark {
     static final int BATCH = 256;
     private static final int PACKET = 1420;
 
-    /** Buffer kind for packets and datagrams. */
-    @Param({"direct", "heap"})
-    public String buffers;
+    /** Two engines with a completed handshake, a packet and the buffers. */
+    static final class Session {
+        final EnginePair pair;
+        final ByteBuffer packet;
+        final ByteBuffer wire;
+        final ByteBuffer inner;
+        final boolean direct;
+        final Received received = new Received();
 
-    private EnginePair pair;
-    private ByteBuffer packet;
-    private ByteBuffer wire;
-    private ByteBuffer inner;
-    private final Received received = new Received();
+        /** Handshake, buffers, and one checked round trip. */
+        Session(String buffers) {
+            pair = new EnginePair(SystemNanoClock.INSTANCE, SystemEpochNanoClock.INSTANCE,
+                    SystemNanoClock.INSTANCE, SystemEpochNanoClock.INSTANCE);
+            pair.handshake();
+            direct = buffers.equals("direct");
+            packet = EnginePair.ipv4Packet(PACKET, "10.0.0.1", "10.0.0.2", direct);
+            wire = allocate(EnginePair.MAX_DATAGRAM, direct);
+            inner = allocate(EnginePair.MAX_DATAGRAM, direct);
+            // The packet must come out where it went in, or nothing below means anything.
+            EnginePair.expect(pair.a.encapsulate(packet, wire, received), Verdict.WRITE_TO_NETWORK, "encapsulate");
+            EnginePair.expect(pair.b.decapsulate(wire, EnginePair.ENDPOINT_A, false, inner, received),
+                    Verdict.WRITE_TO_TUNNEL, "decapsulate");
+            if (!inner.equals(packet)) {
+                throw new IllegalStateException("round trip changed the packet");
+            }
+        }
+    }
 
-    /** Two engines, a completed handshake, and the buffers. */
-    @Setup(Level.Trial)
-    public void setup() {
-        pair = new EnginePair(SystemNanoClock.INSTANCE, SystemEpochNanoClock.INSTANCE,
-                SystemNanoClock.INSTANCE, SystemEpochNanoClock.INSTANCE);
-        pair.handshake();
-        boolean direct = buffers.equals("direct");
-        packet = EnginePair.ipv4Packet(PACKET, "10.0.0.1", "10.0.0.2", direct);
-        wire = allocate(EnginePair.MAX_DATAGRAM, direct);
-        inner = allocate(EnginePair.MAX_DATAGRAM, direct);
-        // One honest round trip before measuring: the packet must come out where it went in.
-        EnginePair.expect(pair.a.encapsulate(packet, wire, received), Verdict.WRITE_TO_NETWORK, "encapsulate");
-        EnginePair.expect(pair.b.decapsulate(wire, EnginePair.ENDPOINT_A, false, inner, received),
-                Verdict.WRITE_TO_TUNNEL, "decapsulate");
-        if (!inner.equals(packet)) {
-            throw new IllegalStateException("round trip changed the packet");
+    /** The session for the single-packet benchmarks. */
+    @State(Scope.Thread)
+    public static class Link {
+        /** Buffer kind for packets and datagrams. */
+        @Param({"direct", "heap"})
+        public String buffers;
+
+        Session session;
+
+        /** Builds the session. */
+        @Setup(Level.Trial)
+        public void setup() {
+            session = new Session(buffers);
         }
     }
 
     /**
-     * Fresh datagrams for one {@link #decapsulate} invocation. A separate state so that only that
-     * benchmark pays for (untimed) invocation-level setup.
+     * A session plus fresh datagrams for one {@link #decapsulate} invocation. A state of its own
+     * so that only that benchmark pays for (untimed) invocation-level setup; it owns its session
+     * because JMH 1.37 hands each helper-method injection point a separate state instance.
      */
     @State(Scope.Thread)
     public static class Batch {
+        /** Buffer kind for packets and datagrams. */
+        @Param({"direct", "heap"})
+        public String buffers;
+
+        Session session;
         final ByteBuffer[] datagrams = new ByteBuffer[BATCH];
 
-        /** Buffers of the same kind as the benchmark's. */
+        /** Session and buffers. */
         @Setup(Level.Trial)
-        public void allocate(TransportBenchmark benchmark) {
-            boolean direct = benchmark.buffers.equals("direct");
+        public void setup() {
+            session = new Session(buffers);
             for (int i = 0; i < BATCH; i++) {
-                datagrams[i] = TransportBenchmark.allocate(EnginePair.MAX_DATAGRAM, direct);
+                datagrams[i] = allocate(EnginePair.MAX_DATAGRAM, session.direct);
             }
         }
 
         /** Encapsulates the packet into every slot, so each carries a new counter; not timed. */
         @Setup(Level.Invocation)
-        public void refill(TransportBenchmark benchmark) {
+        public void refill() {
             for (ByteBuffer datagram : datagrams) {
-                if (benchmark.pair.peerB.encapsulate(benchmark.packet, datagram) != Verdict.WRITE_TO_NETWORK) {
+                if (session.pair.peerB.encapsulate(session.packet, datagram) != Verdict.WRITE_TO_NETWORK) {
                     throw new IllegalStateException("encapsulate failed");
                 }
             }
@@ -110,42 +130,48 @@ public class TransportBenchmark {
 
     /** Seal one packet for a known peer (no routing), as the per-peer encryption path does. */
     @Benchmark
-    public ByteBuffer encapsulate() {
-        if (pair.peerB.encapsulate(packet, wire) != Verdict.WRITE_TO_NETWORK) {
+    public ByteBuffer encapsulate(Link link) {
+        Session s = link.session;
+        if (s.pair.peerB.encapsulate(s.packet, s.wire) != Verdict.WRITE_TO_NETWORK) {
             throw new IllegalStateException("encapsulate failed");
         }
-        return wire;
+        return s.wire;
     }
 
     /** Route by destination address, then seal: what the TUN reader does per packet. */
     @Benchmark
-    public ByteBuffer routeAndEncapsulate() {
-        if (pair.a.encapsulate(packet, wire, received) != Verdict.WRITE_TO_NETWORK) {
+    public ByteBuffer routeAndEncapsulate(Link link) {
+        Session s = link.session;
+        if (s.pair.a.encapsulate(s.packet, s.wire, s.received) != Verdict.WRITE_TO_NETWORK) {
             throw new IllegalStateException("encapsulate failed");
         }
-        return wire;
+        return s.wire;
     }
 
     /** Open {@value #BATCH} fresh datagrams; the score is per datagram. */
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public ByteBuffer decapsulate(Batch batch) {
+        Session s = batch.session;
         for (ByteBuffer datagram : batch.datagrams) {
-            if (pair.b.decapsulate(datagram, EnginePair.ENDPOINT_A, false, inner, received) != Verdict.WRITE_TO_TUNNEL) {
-                throw new IllegalStateException("decapsulate dropped: " + received.dropReason());
+            if (s.pair.b.decapsulate(datagram, EnginePair.ENDPOINT_A, false, s.inner, s.received)
+                    != Verdict.WRITE_TO_TUNNEL) {
+                throw new IllegalStateException("decapsulate dropped: " + s.received.dropReason());
             }
         }
-        return inner;
+        return s.inner;
     }
 
     /** Seal on A and open on B back to back: the cross-check of the two above (no setup involved). */
     @Benchmark
-    public ByteBuffer roundTrip() {
-        if (pair.peerB.encapsulate(packet, wire) != Verdict.WRITE_TO_NETWORK
-                || pair.b.decapsulate(wire, EnginePair.ENDPOINT_A, false, inner, received) != Verdict.WRITE_TO_TUNNEL) {
-            throw new IllegalStateException("round trip failed: " + received.dropReason());
+    public ByteBuffer roundTrip(Link link) {
+        Session s = link.session;
+        if (s.pair.peerB.encapsulate(s.packet, s.wire) != Verdict.WRITE_TO_NETWORK
+                || s.pair.b.decapsulate(s.wire, EnginePair.ENDPOINT_A, false, s.inner, s.received)
+                        != Verdict.WRITE_TO_TUNNEL) {
+            throw new IllegalStateException("round trip failed: " + s.received.dropReason());
         }
-        return inner;
+        return s.inner;
     }
 
     private static ByteBuffer allocate(int capacity, boolean direct) {
