@@ -1,6 +1,7 @@
 package io.jwg.benchmarks;
 
 import io.jwg.core.Constants;
+import io.jwg.core.crypto.X25519;
 import io.jwg.core.tunnel.Received;
 import io.jwg.core.tunnel.Verdict;
 import java.nio.ByteBuffer;
@@ -27,6 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *     flood costs us; the target is ≥ 3,000 per second per core.
  * <li>{@link #initiator}: {@code Tunnel.poll} emitting a new initiation (new ephemeral, DH e·S,
  *     encrypted static and timestamp, MAC1).
+ * <li>{@link #x25519}: one Diffie-Hellman (Bouncy Castle), the unit both are made of: the
+ *     responder does four (one of them fixed-base), the initiator two (the static-static DH is
+ *     precomputed per peer). {@link #x25519Jdk} is the JDK's own X25519 ({@code XDH}
+ *     KeyAgreement) for comparison, including building the peer's public key object from its
+ *     32 bytes, as a handshake would have to.
  * </ul>
  *
  * <p>Every initiation the responder sees must carry a strictly newer TAI64N timestamp (which is
@@ -102,6 +108,64 @@ public class HandshakeBenchmark {
             throw new IllegalStateException("initiation refused: " + peers.received.dropReason());
         }
         return peers.response;
+    }
+
+    /** Random X25519 key material for {@link #x25519}. */
+    @State(Scope.Thread)
+    public static class DhKeys {
+        final byte[] privateKey = new byte[32];
+        final byte[] publicKey = new byte[32];
+        final byte[] shared = new byte[32];
+
+        java.security.KeyFactory jdkFactory;
+        javax.crypto.KeyAgreement jdkAgreement;
+        java.security.PrivateKey jdkPrivate;
+        java.math.BigInteger u;
+
+        /** A private key and someone else's public key. */
+        @Setup(Level.Trial)
+        public void setup() throws java.security.GeneralSecurityException {
+            java.security.SecureRandom random = new java.security.SecureRandom();
+            byte[] other = new byte[32];
+            X25519.generatePrivateKey(random, other);
+            X25519.publicKey(other, publicKey);
+            X25519.generatePrivateKey(random, privateKey);
+            jdkFactory = java.security.KeyFactory.getInstance("XDH");
+            jdkAgreement = javax.crypto.KeyAgreement.getInstance("X25519");
+            jdkPrivate = jdkFactory.generatePrivate(new java.security.spec.XECPrivateKeySpec(
+                    java.security.spec.NamedParameterSpec.X25519, privateKey.clone()));
+            byte[] bigEndian = new byte[32];
+            for (int i = 0; i < 32; i++) {
+                bigEndian[i] = publicKey[31 - i];
+            }
+            u = new java.math.BigInteger(1, bigEndian);
+            // Both implementations must agree, or the comparison is meaningless.
+            X25519.sharedSecret(privateKey, publicKey, shared);
+            if (!java.util.Arrays.equals(shared, jdkSecret())) {
+                throw new IllegalStateException("JDK and Bouncy Castle X25519 disagree");
+            }
+        }
+
+        byte[] jdkSecret() throws java.security.GeneralSecurityException {
+            java.security.PublicKey peer = jdkFactory.generatePublic(new java.security.spec.XECPublicKeySpec(
+                    java.security.spec.NamedParameterSpec.X25519, u));
+            jdkAgreement.init(jdkPrivate);
+            jdkAgreement.doPhase(peer, true);
+            return jdkAgreement.generateSecret();
+        }
+    }
+
+    /** One X25519 shared secret with the JDK's XDH provider (public key object built per call). */
+    @Benchmark
+    public byte[] x25519Jdk(DhKeys keys) throws java.security.GeneralSecurityException {
+        return keys.jdkSecret();
+    }
+
+    /** One X25519 shared-secret computation. */
+    @Benchmark
+    public byte[] x25519(DhKeys keys) {
+        X25519.sharedSecret(keys.privateKey, keys.publicKey, keys.shared);
+        return keys.shared;
     }
 
     /** Initiator: create one initiation. */
