@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
+import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
@@ -22,10 +23,12 @@ public final class ChaChaPoly {
     /** Length of a key. */
     public static final int KEY_LENGTH = 32;
     private static final String ALGORITHM = "ChaCha20-Poly1305";
+    private static final int SCRATCH_MIN = 2048;
 
     private final Cipher cipher;
     private final byte[] nonce = new byte[12];
-    private final ByteBuffer zeros = ByteBuffer.allocate(16);
+    /** Staging for direct buffers, which the JDK cipher would copy into a fresh array per call. */
+    private byte[] scratch = new byte[SCRATCH_MIN];
 
     /** Creates the reusable cipher. */
     public ChaChaPoly() {
@@ -46,9 +49,20 @@ public final class ChaChaPoly {
      * both positions advance. {@code src} and {@code dst} must not overlap.
      */
     public void seal(SecretKey key, long counter, ByteBuffer src, ByteBuffer dst) {
+        int length = src.remaining();
         init(Cipher.ENCRYPT_MODE, key, counter);
         try {
-            cipher.doFinal(src, dst);
+            if (src.hasArray() && dst.hasArray() && src.array() != dst.array()) {
+                int written = cipher.doFinal(src.array(), src.arrayOffset() + src.position(), length,
+                        dst.array(), dst.arrayOffset() + dst.position());
+                src.position(src.limit());
+                dst.position(dst.position() + written);
+            } else {
+                byte[] buf = scratch(length + TAG_LENGTH);
+                src.get(buf, 0, length);
+                cipher.doFinal(buf, 0, length, buf, 0);
+                dst.put(buf, 0, length + TAG_LENGTH);
+            }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
         }
@@ -57,33 +71,67 @@ public final class ChaChaPoly {
     /**
      * Encrypts {@code src} followed by {@code padding} zero bytes (at most 16) into {@code dst},
      * appending the tag; {@code src}'s position is left unchanged. Used for transport messages,
-     * whose plaintext is padded to a multiple of 16.
+     * whose plaintext is padded to a multiple of 16. {@code src} and {@code dst} must not overlap.
      */
     public void sealPadded(SecretKey key, long counter, ByteBuffer src, int padding, ByteBuffer dst) {
+        int length = src.remaining();
+        int total = length + padding;
+        if (dst.remaining() < total + TAG_LENGTH) {
+            throw new IllegalStateException("ChaCha20-Poly1305 seal failed: output buffer too small");
+        }
         init(Cipher.ENCRYPT_MODE, key, counter);
-        int start = src.position();
         try {
-            cipher.update(src, dst);
-            zeros.clear().limit(padding);
-            cipher.doFinal(zeros, dst);
+            // Plaintext and padding are laid out in one array and encrypted in place with the
+            // array API: the JDK's ByteBuffer API would allocate a packet-sized array per call.
+            byte[] buf;
+            int off;
+            if (dst.hasArray()) {
+                buf = dst.array();
+                off = dst.arrayOffset() + dst.position();
+                dst.put(dst.position(), src, src.position(), length);
+            } else {
+                buf = scratch(total + TAG_LENGTH);
+                off = 0;
+                src.get(src.position(), buf, 0, length);
+            }
+            Arrays.fill(buf, off + length, off + total, (byte) 0);
+            cipher.doFinal(buf, off, total, buf, off);
+            if (dst.hasArray()) {
+                dst.position(dst.position() + total + TAG_LENGTH);
+            } else {
+                dst.put(buf, 0, total + TAG_LENGTH);
+            }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
-        } finally {
-            src.position(start);
         }
     }
 
     /**
      * Decrypts and authenticates {@code src} (position to limit, tag included) into {@code dst};
-     * returns false, writing nothing, when the tag does not verify.
+     * returns false, writing nothing, when the tag does not verify. {@code src}'s position
+     * advances to its limit either way. {@code src} and {@code dst} must not overlap.
      */
     public boolean open(SecretKey key, long counter, ByteBuffer src, ByteBuffer dst) {
-        if (src.remaining() < TAG_LENGTH) {
+        int length = src.remaining();
+        if (length < TAG_LENGTH) {
             return false;
         }
         init(Cipher.DECRYPT_MODE, key, counter);
         try {
-            cipher.doFinal(src, dst);
+            if (src.hasArray() && dst.hasArray() && src.array() != dst.array()) {
+                int start = src.position();
+                src.position(src.limit());
+                int written = cipher.doFinal(src.array(), src.arrayOffset() + start, length,
+                        dst.array(), dst.arrayOffset() + dst.position());
+                dst.position(dst.position() + written);
+            } else {
+                // Decrypted in place in the scratch array; the tag is checked before any byte
+                // is decrypted, so a forgery leaves dst untouched.
+                byte[] buf = scratch(length);
+                src.get(buf, 0, length);
+                int written = cipher.doFinal(buf, 0, length, buf, 0);
+                dst.put(buf, 0, written);
+            }
             return true;
         } catch (AEADBadTagException e) {
             return false;
@@ -162,6 +210,14 @@ public final class ChaChaPoly {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 open failed", e);
         }
+    }
+
+    /** The staging array, grown (rarely: only past the largest datagram so far) to {@code length}. */
+    private byte[] scratch(int length) {
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, 2 * scratch.length)];
+        }
+        return scratch;
     }
 
     private void init(int mode, SecretKey key, long counter) {
