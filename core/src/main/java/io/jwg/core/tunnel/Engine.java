@@ -42,6 +42,11 @@ import org.agrona.concurrent.NanoClock;
  * Endpoints follow the source of authenticated messages only. Drops are counted by
  * {@link DropReason}; nothing on these paths throws.
  *
+ * <p>Output buffers must hold the largest thing that can come out: a handshake message
+ * (148 bytes) and, for transport, the packet plus {@link io.jwg.core.message.Transport#OVERHEAD}
+ * and up to 15 bytes of padding. A received transport message too big for the output buffer is
+ * dropped as undecryptable.
+ *
  * <p>Thread-safety: configuration methods synchronize on the engine; packet methods may run on
  * any number of threads and serialize per peer on the {@link Tunnel}.
  */
@@ -250,11 +255,10 @@ public final class Engine {
         if (underLoad) {
             byte[] sourceBytes = sourceBytes(source);
             if (!cookieChecker.checkMac2(ws.message, size, sourceBytes, now)) {
-                byte[] reply = new byte[CookieReply.SIZE];
                 int sender = LittleEndian.getInt(ws.message, HandshakeInitiation.SENDER_OFFSET);
-                cookieChecker.createReply(ws.message, size, sender, sourceBytes, now, reply);
+                cookieChecker.createReply(ws.message, size, sender, sourceBytes, now, ws.cookieReply);
                 out.clear();
-                out.put(reply).flip();
+                out.put(ws.cookieReply).flip();
                 received.cookieReplySent = true;
                 countEvent(Event.COOKIES_SENT);
                 return Verdict.WRITE_TO_NETWORK;

@@ -1,6 +1,7 @@
 package io.jwg.core.tunnel;
 
 import io.jwg.core.crypto.ChaChaPoly;
+import io.jwg.core.message.CookieReply;
 import io.jwg.core.message.HandshakeInitiation;
 import io.jwg.core.noise.Noise;
 import java.security.SecureRandom;
@@ -10,6 +11,7 @@ final class Workspace {
     final Noise noise;
     final ChaChaPoly aead = new ChaChaPoly();
     final byte[] message = new byte[HandshakeInitiation.SIZE];
+    final byte[] cookieReply = new byte[CookieReply.SIZE];
     final byte[] peerStatic = new byte[32];
     final byte[] sendKey = new byte[32];
     final byte[] receiveKey = new byte[32];
