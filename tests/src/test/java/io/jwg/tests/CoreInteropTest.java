@@ -60,9 +60,7 @@ class CoreInteropTest {
 
     @BeforeEach
     void requirements() {
-        Environment.requireRoot();
-        Environment.requireTun();
-        Environment.requireCommands("ip", "wg", "wireguard-go", "ping");
+        Environment.requireWireGuardGoInterop();
     }
 
     @Test

@@ -20,9 +20,7 @@ class WireGuardGoSupportTest {
 
     @BeforeEach
     void requirements() {
-        Environment.requireRoot();
-        Environment.requireTun();
-        Environment.requireCommands("ip", "wg", "wireguard-go", "ping");
+        Environment.requireWireGuardGoInterop();
     }
 
     @Test

@@ -147,15 +147,8 @@ public final class ChaChaPoly {
 
     /** Array form with additional data and a wrapped key. */
     public void seal(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
-        init(Cipher.ENCRYPT_MODE, key, counter);
-        try {
-            if (aad != null) {
-                cipher.updateAAD(aad);
-            }
-            cipher.doFinal(in, inOff, len, out, outOff);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
-        }
+        setCounterNonce(counter);
+        sealArrays(key, in, inOff, len, out, outOff, aad);
     }
 
     /** Array form of open with additional data: {@code len} includes the tag. */
@@ -165,44 +158,43 @@ public final class ChaChaPoly {
 
     /** Array form of open with additional data and a wrapped key. */
     public boolean open(SecretKey key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
-        if (len < TAG_LENGTH) {
-            return false;
-        }
-        init(Cipher.DECRYPT_MODE, key, counter);
-        try {
-            if (aad != null) {
-                cipher.updateAAD(aad);
-            }
-            cipher.doFinal(in, inOff, len, out, outOff);
-            return true;
-        } catch (AEADBadTagException e) {
-            return false;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ChaCha20-Poly1305 open failed", e);
-        }
+        setCounterNonce(counter);
+        return openArrays(key, in, inOff, len, out, outOff, aad);
     }
 
     /** Seal with an explicit 12-byte nonce (XChaCha20-Poly1305 builds on this). */
     void sealWithNonce(SecretKey key, byte[] nonce12, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
         System.arraycopy(nonce12, 0, nonce, 0, 12);
+        sealArrays(key, in, inOff, len, out, outOff, aad);
+    }
+
+    /** Open with an explicit 12-byte nonce; false when the tag does not verify. */
+    boolean openWithNonce(SecretKey key, byte[] nonce12, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
+        System.arraycopy(nonce12, 0, nonce, 0, 12);
+        return openArrays(key, in, inOff, len, out, outOff, aad);
+    }
+
+    private void sealArrays(SecretKey key, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
         initWithNonce(Cipher.ENCRYPT_MODE, key);
         try {
-            cipher.updateAAD(aad);
+            if (aad != null) {
+                cipher.updateAAD(aad);
+            }
             cipher.doFinal(in, inOff, len, out, outOff);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
         }
     }
 
-    /** Open with an explicit 12-byte nonce; false when the tag does not verify. */
-    boolean openWithNonce(SecretKey key, byte[] nonce12, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
+    private boolean openArrays(SecretKey key, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
         if (len < TAG_LENGTH) {
             return false;
         }
-        System.arraycopy(nonce12, 0, nonce, 0, 12);
         initWithNonce(Cipher.DECRYPT_MODE, key);
         try {
-            cipher.updateAAD(aad);
+            if (aad != null) {
+                cipher.updateAAD(aad);
+            }
             cipher.doFinal(in, inOff, len, out, outOff);
             return true;
         } catch (AEADBadTagException e) {
@@ -221,6 +213,12 @@ public final class ChaChaPoly {
     }
 
     private void init(int mode, SecretKey key, long counter) {
+        setCounterNonce(counter);
+        initWithNonce(mode, key);
+    }
+
+    /** The whitepaper's nonce: 32 zero bits, then the counter as 64-bit little-endian. */
+    private void setCounterNonce(long counter) {
         nonce[0] = 0;
         nonce[1] = 0;
         nonce[2] = 0;
@@ -228,7 +226,6 @@ public final class ChaChaPoly {
         for (int i = 0; i < 8; i++) {
             nonce[4 + i] = (byte) (counter >>> (8 * i));
         }
-        initWithNonce(mode, key);
     }
 
     private void initWithNonce(int mode, SecretKey key) {

@@ -334,11 +334,7 @@ public final class Tunnel {
                 return engine.drop(received, DropReason.HANDSHAKE_FAILED);
             }
         }
-        received.tunnel = this;
-        endpoint = source;
-        rxBytes.addAndGet(HandshakeInitiation.SIZE);
-        timers.onAnyAuthenticatedPacketTraversal(now);
-        timers.onAnyAuthenticatedPacketReceived(now);
+        authenticated(received, source, HandshakeInitiation.SIZE, now);
         engine.countEvent(Engine.Event.INITIATIONS_RECEIVED);
         // SendHandshakeResponse
         lastSentHandshake = now;
@@ -362,17 +358,25 @@ public final class Tunnel {
         return Verdict.WRITE_TO_NETWORK;
     }
 
+    /**
+     * Bookkeeping for a handshake message that authenticated as this peer: it names the peer,
+     * moves the endpoint (roaming), counts the bytes and feeds the timers.
+     */
+    private void authenticated(Received received, InetSocketAddress source, int size, long now) {
+        received.tunnel = this;
+        endpoint = source;
+        rxBytes.addAndGet(size);
+        timers.onAnyAuthenticatedPacketTraversal(now);
+        timers.onAnyAuthenticatedPacketReceived(now);
+    }
+
     /** Handles a MAC-checked response addressed to our handshake index. */
     synchronized Verdict onResponse(Workspace ws, InetSocketAddress source, ByteBuffer out, Received received) {
         long now = engine.now();
         if (!ws.noise.consumeResponse(ws.message, handshake, engine.privateKeyRaw())) {
             return engine.drop(received, DropReason.HANDSHAKE_FAILED);
         }
-        received.tunnel = this;
-        endpoint = source;
-        rxBytes.addAndGet(HandshakeResponse.SIZE);
-        timers.onAnyAuthenticatedPacketTraversal(now);
-        timers.onAnyAuthenticatedPacketReceived(now);
+        authenticated(received, source, HandshakeResponse.SIZE, now);
         if (!beginSession(ws, true, now)) {
             return engine.drop(received, DropReason.HANDSHAKE_FAILED);
         }

@@ -1,10 +1,10 @@
 package io.jwg.core.ratelimit;
 
+import io.jwg.core.Allocations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
@@ -248,7 +248,7 @@ class RateLimiterTest {
         long now = T0;
         int sink = 0;
         for (int cycle = 0; cycle < 6; cycle++) {
-            long before = allocatedBytes();
+            long before = Allocations.allocatedBytes();
             // 100 sources, of which only the first 50 stay active; the rest are collected.
             for (int i = 0; i < 100; i++) {
                 sink += limiter.allowIpv4(0x0A00_0000 + i, now) ? 1 : 0;
@@ -261,7 +261,7 @@ class RateLimiterTest {
                 }
             }
             now += 1500 * MS;
-            long allocated = allocatedBytes() - before;
+            long allocated = Allocations.allocatedBytes() - before;
             if (cycle >= 2) { // after the table has grown and the spare exists
                 assertTrue(allocated < 4096, allocated + " bytes allocated in cycle " + cycle);
             }
@@ -326,13 +326,4 @@ class RateLimiterTest {
         }
     }
 
-    /**
-     * Bytes allocated by this thread so far. The counter picks up a few hundred bytes of JVM noise
-     * per round (compilation, the counter itself), so the checks allow a few KiB for 10^5+
-     * operations: any per-operation allocation would show as megabytes.
-     */
-    private static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
-                .getCurrentThreadAllocatedBytes();
-    }
 }

@@ -1,10 +1,10 @@
 package io.jwg.core.replay;
 
+import io.jwg.core.Allocations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -220,11 +220,11 @@ class ReplayWindowTest {
         ReplayWindow w = new ReplayWindow();
         long sink = 0;
         for (int round = 0; round < 3; round++) {
-            long before = allocatedBytes();
+            long before = Allocations.allocatedBytes();
             for (long c = 0; c < 200_000; c++) {
                 sink += w.validate(c * 3 % 100_000 + round * 1_000_000L, NO_LIMIT) ? 1 : 0;
             }
-            long allocated = allocatedBytes() - before;
+            long allocated = Allocations.allocatedBytes() - before;
             if (round > 0) {
                 assertTrue(allocated < 4096, allocated + " bytes allocated in round " + round);
             }
@@ -232,13 +232,4 @@ class ReplayWindowTest {
         assertTrue(sink > 0);
     }
 
-    /**
-     * Bytes allocated by this thread so far. The counter picks up a few hundred bytes of JVM noise
-     * per round (compilation, the counter itself), so the checks allow a few KiB for 10^5+
-     * operations: any per-operation allocation would show as megabytes.
-     */
-    private static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
-                .getCurrentThreadAllocatedBytes();
-    }
 }

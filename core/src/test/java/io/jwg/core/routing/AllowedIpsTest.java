@@ -1,12 +1,12 @@
 package io.jwg.core.routing;
 
+import io.jwg.core.Allocations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -256,13 +256,13 @@ class AllowedIpsTest {
         packet.put(24, ip("2001:db8::1").getAddress());
         int sink = 0;
         for (int round = 0; round < 3; round++) {
-            long before = allocatedBytes();
+            long before = Allocations.allocatedBytes();
             for (int i = 0; i < 100_000; i++) {
                 sink += table.lookupIpv4(0x0A00_0000 + i) == a ? 1 : 0;
                 sink += table.lookup(packet, 16, false) == b ? 1 : 0;
                 sink += table.lookup(packet, 24, true) == d ? 1 : 0;
             }
-            long allocated = allocatedBytes() - before;
+            long allocated = Allocations.allocatedBytes() - before;
             if (round > 0) {
                 assertTrue(allocated < 4096, allocated + " bytes allocated in round " + round);
             }
@@ -270,13 +270,4 @@ class AllowedIpsTest {
         assertTrue(sink > 0);
     }
 
-    /**
-     * Bytes allocated by this thread so far. The counter picks up a few hundred bytes of JVM noise
-     * per round (compilation, the counter itself), so the checks allow a few KiB for 10^5+
-     * operations: any per-operation allocation would show as megabytes.
-     */
-    private static long allocatedBytes() {
-        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
-                .getCurrentThreadAllocatedBytes();
-    }
 }

@@ -52,6 +52,17 @@ public final class Environment {
         }
     }
 
+    /**
+     * Everything a netns interop test against wireguard-go needs: root, a TUN device, and the
+     * {@code ip}, {@code wg}, {@code wireguard-go} and {@code ping} commands. Call it from
+     * {@code @BeforeEach} (surefire does not report an abort in {@code @BeforeAll} as a skip).
+     */
+    public static void requireWireGuardGoInterop() {
+        requireRoot();
+        requireTun();
+        requireCommands("ip", "wg", "wireguard-go", "ping");
+    }
+
     /** Requires every named command to be an executable on PATH. */
     public static void requireCommands(String... commands) {
         List<String> missing = new ArrayList<>();
