@@ -43,7 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class AeadBenchmark {
     /** Plaintext length: a small packet, 1 KiB (the OpenSSL reference size), a full 1420-byte MTU. */
     @Param({"64", "1024", "1420"})
