@@ -2,6 +2,7 @@ package io.jwg.benchmarks;
 
 import io.jwg.core.Constants;
 import io.jwg.core.crypto.X25519;
+import io.jwg.core.crypto.X25519Ladder;
 import io.jwg.core.tunnel.Received;
 import io.jwg.core.tunnel.Verdict;
 import java.nio.ByteBuffer;
@@ -28,11 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *     flood costs us; the target is ≥ 3,000 per second per core.
  * <li>{@link #initiator}: {@code Tunnel.poll} emitting a new initiation (new ephemeral, DH e·S,
  *     encrypted static and timestamp, MAC1).
- * <li>{@link #x25519}: one Diffie-Hellman (Bouncy Castle), the unit both are made of: the
- *     responder does four (one of them fixed-base), the initiator two (the static-static DH is
- *     precomputed per peer). {@link #x25519Jdk} is the JDK's own X25519 ({@code XDH}
- *     KeyAgreement) for comparison, including building the peer's public key object from its
- *     32 bytes, as a handshake would have to.
+ * <li>{@link #x25519}: one Diffie-Hellman through {@code X25519.sharedSecret}, the unit both are
+ *     made of: the responder does four (one of them fixed-base), the initiator two (the
+ *     static-static DH is precomputed per peer). Beside it, the same variable-base scalar
+ *     multiplication by each implementation: {@link #x25519Bc} (Bouncy Castle),
+ *     {@link #x25519Ladder} (jwg's radix-2^51 ladder) and {@link #x25519Jdk} (the JDK's own
+ *     {@code XDH} KeyAgreement, including building the peer's public key object from its 32 bytes,
+ *     as a handshake would have to).
  * </ul>
  *
  * <p>Every initiation the responder sees must carry a strictly newer TAI64N timestamp (which is
@@ -144,6 +147,13 @@ public class HandshakeBenchmark {
             if (!java.util.Arrays.equals(shared, jdkSecret())) {
                 throw new IllegalStateException("JDK and Bouncy Castle X25519 disagree");
             }
+            byte[] ours = new byte[32];
+            X25519Ladder.scalarMult(privateKey, publicKey, ours);
+            byte[] bc = new byte[32];
+            org.bouncycastle.math.ec.rfc7748.X25519.scalarMult(privateKey, 0, publicKey, 0, bc, 0);
+            if (!java.util.Arrays.equals(ours, bc)) {
+                throw new IllegalStateException("jwg's ladder and Bouncy Castle X25519 disagree");
+            }
         }
 
         byte[] jdkSecret() throws java.security.GeneralSecurityException {
@@ -161,10 +171,24 @@ public class HandshakeBenchmark {
         return keys.jdkSecret();
     }
 
-    /** One X25519 shared-secret computation. */
+    /** One X25519 shared-secret computation through {@code X25519.sharedSecret} (what handshakes use). */
     @Benchmark
     public byte[] x25519(DhKeys keys) {
         X25519.sharedSecret(keys.privateKey, keys.publicKey, keys.shared);
+        return keys.shared;
+    }
+
+    /** One variable-base scalar multiplication with Bouncy Castle's X25519 (10×25.5-bit limbs). */
+    @Benchmark
+    public byte[] x25519Bc(DhKeys keys) {
+        org.bouncycastle.math.ec.rfc7748.X25519.scalarMult(keys.privateKey, 0, keys.publicKey, 0, keys.shared, 0);
+        return keys.shared;
+    }
+
+    /** One variable-base scalar multiplication with jwg's own ladder (5×51-bit limbs). */
+    @Benchmark
+    public byte[] x25519Ladder(DhKeys keys) {
+        X25519Ladder.scalarMult(keys.privateKey, keys.publicKey, keys.shared);
         return keys.shared;
     }
 
