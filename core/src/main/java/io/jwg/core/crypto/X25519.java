@@ -37,7 +37,7 @@ public final class X25519 {
      * when the result is the all-zero point.
      */
     public static boolean sharedSecret(byte[] privateKey, byte[] publicKey, byte[] out) {
-        return org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(privateKey, 0, publicKey, 0, out, 0);
+        return X25519Ladder.scalarMult(privateKey, publicKey, out);
     }
 
     /** True when every byte is zero (an unset key), in constant time. */
