@@ -127,6 +127,23 @@ class CoreInteropTest {
         }
     }
 
+    @Test
+    void shouldMakeWireGuardGoRetryWithOurCookieWhenUnderLoad() {
+        try (Rig rig = Rig.create(false)) {
+            // Under load we answer wireguard-go's initiation with a cookie reply instead of a
+            // response. It must decrypt it (XChaCha20-Poly1305 keyed from our public key, bound to
+            // its MAC1) and retry after REKEY_TIMEOUT with a MAC2 our checker accepts.
+            rig.driver.setUnderLoad(true);
+            List<Icmp.Echo> answered = rig.answerPingFromNamespace("-4", rig.javaV4, 12);
+
+            assertEquals(1, answered.size(), rig::describe);
+            assertEquals(1, rig.engine.events(Engine.Event.COOKIES_SENT), rig::describe);
+            assertEquals(1, rig.engine.events(Engine.Event.INITIATIONS_RECEIVED), "only the MAC2 retry got in");
+            assertEquals(1, rig.engine.events(Engine.Event.RESPONSES_SENT), rig::describe);
+            rig.assertSessionOnBothSides();
+        }
+    }
+
     /**
      * One namespace with wireguard-go, one veth link to it, and the Java engine with its driver;
      * {@link #close()} tears down whatever was set up, newest first.
@@ -226,10 +243,16 @@ class CoreInteropTest {
          * succeeded (the namespace's kernel accepted our reply) and returns the requests answered.
          */
         List<Icmp.Echo> answerPingFromNamespace(String family, InetAddress target) {
+            return answerPingFromNamespace(family, target, 5);
+        }
+
+        /** As above, with ping waiting up to {@code waitSeconds} for its reply. */
+        List<Icmp.Echo> answerPingFromNamespace(String family, InetAddress target, int waitSeconds) {
             CompletableFuture<ExecResult> ping = CompletableFuture.supplyAsync(() ->
-                    ns.exec(Duration.ofSeconds(10), "ping", family, "-c", "1", "-W", "5", target.getHostAddress()));
+                    ns.exec(Duration.ofSeconds(waitSeconds + 5), "ping", family, "-c", "1", "-W",
+                            Integer.toString(waitSeconds), target.getHostAddress()));
             List<Icmp.Echo> answered = new ArrayList<>();
-            boolean finished = driver.pumpUntil(Duration.ofSeconds(12), ping::isDone, packet -> {
+            boolean finished = driver.pumpUntil(Duration.ofSeconds(waitSeconds + 7), ping::isDone, packet -> {
                 Icmp.Echo echo = Icmp.parse(packet);
                 if (echo != null && echo.request()) {
                     answered.add(echo);

@@ -43,6 +43,7 @@ public final class EngineDriver implements AutoCloseable {
     private final List<String> trace = new ArrayList<>();
     private int datagramsSent;
     private int datagramsReceived;
+    private boolean underLoad;
 
     private EngineDriver(Engine engine, DatagramChannel channel, Selector selector) {
         this.engine = engine;
@@ -111,6 +112,14 @@ public final class EngineDriver implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Tells the engine whether handshakes are queueing up, as a daemon would: under load it
+     * answers handshake messages without a valid MAC2 with a cookie reply.
+     */
+    public void setUnderLoad(boolean underLoad) {
+        this.underLoad = underLoad;
+    }
+
     /** Datagrams sent and received so far, and what the engine did with each, for failure messages. */
     public String describe() {
         return "sent " + datagramsSent + ", received " + datagramsReceived + " datagrams\n" + String.join("\n", trace);
@@ -150,7 +159,7 @@ public final class EngineDriver implements AutoCloseable {
 
     private void handle(InetSocketAddress source, Consumer<byte[]> toTunnel) {
         int size = in.remaining();
-        Verdict verdict = engine.decapsulate(in, source, false, out, received);
+        Verdict verdict = engine.decapsulate(in, source, underLoad, out, received);
         trace("decapsulate " + size + " B " + received.type() + " from " + source + " -> " + verdict
                 + (received.dropReason() == null ? "" : " " + received.dropReason()));
         Tunnel tunnel = received.tunnel(); // before the handler, whose send() reuses `received`
