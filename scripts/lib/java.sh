@@ -10,7 +10,7 @@ jwg_select_jdk() {
   local min=25 candidate major
   for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java 2>/dev/null)" \
       /usr/lib/jvm/*25*/bin/java /usr/lib/jvm/*/bin/java /opt/java/*/bin/java /opt/*jdk*/bin/java \
-      "$HOME"/.sdkman/candidates/java/*/bin/java; do
+      "${HOME:-/nonexistent}"/.sdkman/candidates/java/*/bin/java; do
     [ -n "$candidate" ] && [ -x "$candidate" ] || continue
     major=$(jwg_java_major "$candidate")
     if [ -n "$major" ] && [ "$major" -ge "$min" ]; then
