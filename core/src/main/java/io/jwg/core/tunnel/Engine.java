@@ -209,6 +209,16 @@ public final class Engine {
         return null;
     }
 
+    /** True when the buffer starts with a whole IPv4 or IPv6 header. */
+    private static boolean isIpPacket(ByteBuffer packet) {
+        int length = packet.remaining();
+        if (length < 1) {
+            return false;
+        }
+        int version = (packet.get(packet.position()) & 0xff) >>> 4;
+        return (version == 4 && length >= 20) || (version == 6 && length >= 40);
+    }
+
     /**
      * Routes and encapsulates an outbound IP packet: {@link Verdict#WRITE_TO_NETWORK} with the
      * transport message in {@code out}; {@link Verdict#DONE} when it was staged behind a handshake
@@ -219,7 +229,7 @@ public final class Engine {
         received.reset();
         Tunnel tunnel = route(packet);
         if (tunnel == null) {
-            return drop(received, packet.remaining() == 0 ? DropReason.INVALID_OUTBOUND_PACKET : DropReason.NO_ROUTE);
+            return drop(received, isIpPacket(packet) ? DropReason.NO_ROUTE : DropReason.INVALID_OUTBOUND_PACKET);
         }
         received.tunnel = tunnel;
         return tunnel.encapsulate(packet, out);

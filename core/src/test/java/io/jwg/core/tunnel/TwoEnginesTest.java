@@ -405,4 +405,18 @@ class TwoEnginesTest {
         assertEquals(128, net.b.delivered.size());
         assertArrayEquals(bytes("p2"), payloadOf(net.b.delivered.get(0)), "oldest two gave way");
     }
+
+    @Test
+    void shouldTellNoRouteFromNotAnIpPacket() {
+        TestNetwork net = new TestNetwork();
+        ByteBuffer out = ByteBuffer.allocate(2048);
+        ByteBuffer elsewhere = ByteBuffer.wrap(Packets.ipv4("10.0.0.1", "192.0.2.1", bytes("x")));
+        assertEquals(Verdict.DROP, net.a.engine.encapsulate(elsewhere, out, net.a.received));
+        assertEquals(DropReason.NO_ROUTE, net.a.received.dropReason());
+        for (byte[] junk : new byte[][] {{}, {0x45, 0}, {0x10, 1, 2, 3}, new byte[39]}) {
+            assertEquals(Verdict.DROP, net.a.engine.encapsulate(ByteBuffer.wrap(junk), out, net.a.received));
+            assertEquals(DropReason.INVALID_OUTBOUND_PACKET, net.a.received.dropReason());
+        }
+        assertEquals(0, net.log.size(), "nothing sent, no handshake started");
+    }
 }
