@@ -103,12 +103,14 @@ public final class Engine {
      */
     public synchronized void setPrivateKey(byte[] key) {
         byte[] newPrivate = key == null || X25519.isZero(key) ? null : key.clone();
+        if (newPrivate != null) {
+            X25519.clamp(newPrivate); // compared and stored clamped, as wireguard-go's FromHex does
+        }
         if (Arrays.equals(newPrivate, privateKey)) {
             return;
         }
         byte[] newPublic = null;
         if (newPrivate != null) {
-            X25519.clamp(newPrivate);
             newPublic = new byte[32];
             X25519.publicKey(newPrivate, newPublic);
             Tunnel same = peers.get(hex(newPublic));

@@ -419,4 +419,15 @@ class TwoEnginesTest {
         }
         assertEquals(0, net.log.size(), "nothing sent, no handshake started");
     }
+
+    @Test
+    void shouldKeepSessionsWhenTheSameKeyIsSetAgainUnclamped() {
+        TestNetwork net = established();
+        byte[] unclamped = net.a.privateKey.clone();
+        unclamped[0] |= 7;
+        unclamped[31] |= (byte) 0x80;
+        net.a.engine.setPrivateKey(unclamped);
+        assertTrue(net.a.tunnel.currentKeypair().canSend(net.now), "same key after clamping: nothing changes");
+        assertArrayEquals(net.a.privateKey, net.a.engine.privateKey());
+    }
 }
