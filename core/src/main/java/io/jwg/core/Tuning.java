@@ -13,6 +13,9 @@ public final class Tuning {
     public static final int PADDING_MULTIPLE = 16;
     /** Default interface MTU (the value wg-quick also sets). */
     public static final int DEFAULT_MTU = 1420;
-    /** Largest IP packet accepted from the TUN device. */
-    public static final int MAX_PACKET_SIZE = 65535;
+    /**
+     * Largest IP packet accepted for encapsulation: the largest UDP payload less the transport
+     * overhead (wireguard-go's MaxContentSize).
+     */
+    public static final int MAX_PACKET_SIZE = 65535 - 32;
 }

@@ -36,6 +36,9 @@ public final class CookieChecker {
 
     /** Keys the checker to our static public key (null to disable). */
     public synchronized void init(byte[] publicKey) {
+        // Cookies given out under the old identity must not outlive it (wireguard-go Init).
+        java.util.Arrays.fill(secret, (byte) 0);
+        secretSet = false;
         if (publicKey == null) {
             mac1 = null;
             return;

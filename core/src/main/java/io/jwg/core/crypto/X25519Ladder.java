@@ -34,6 +34,7 @@ public final class X25519Ladder {
     private final long[] bb = new long[5];
     private final long[] e = new long[5];
     private final long[] t = new long[5];
+    private final long[][] elements = {x1, x2, z2, x3, z3, a, b, c, d, aa, bb, e, t};
 
     private X25519Ladder() {
     }
@@ -75,12 +76,20 @@ public final class X25519Ladder {
         Field25519.invert(t, z2, a, b, c, d);
         Field25519.mul(x2, x2, t);
         Field25519.encode(x2, out, 0);
-        java.util.Arrays.fill(k, (byte) 0);
+        wipe();
         int acc = 0;
         for (int i = 0; i < 32; i++) {
             acc |= out[i];
         }
         return acc != 0;
+    }
+
+    /** Erases the scalar copy and every intermediate, which all derive from secrets. */
+    private void wipe() {
+        java.util.Arrays.fill(k, (byte) 0);
+        for (long[] element : elements) {
+            java.util.Arrays.fill(element, 0);
+        }
     }
 
     /**

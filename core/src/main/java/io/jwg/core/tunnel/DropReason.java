@@ -42,7 +42,9 @@ public enum DropReason {
     /** Oldest staged packet discarded because the staging queue was full. */
     STAGED_QUEUE_FULL(18, "staged queue full"),
     /** Staged packets discarded when handshake retries were exhausted or keys were zeroed. */
-    STAGED_FLUSHED(19, "staged packets flushed");
+    STAGED_FLUSHED(19, "staged packets flushed"),
+    /** Input for a peer that was removed, or while the interface is down. */
+    PEER_DOWN(20, "peer removed or interface down");
 
     /** Stable numeric id. */
     public final int id;

@@ -15,6 +15,7 @@ import io.jwg.core.routing.AllowedIps;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,8 +81,16 @@ public final class Engine {
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
     private final AtomicLongArray events = new AtomicLongArray(Event.values().length);
     private final byte[] zeroKey = new byte[32];
-    private volatile byte[] privateKey;
-    private volatile byte[] publicKey;
+    /** Our static key pair, replaced whole so readers never see halves of two keys. */
+    private record Identity(byte[] privateKey, byte[] publicKey) {
+    }
+
+    private static final Identity NO_IDENTITY = new Identity(null, null);
+    /** wireguard-go's MaxPeers. */
+    public static final int MAX_PEERS = 1 << 16;
+
+    private volatile Identity identity = NO_IDENTITY;
+    private volatile boolean up = true;
     private volatile int mtu = Tuning.DEFAULT_MTU;
 
     /** An engine with no identity and no peers, on the given clocks and randomness. */
@@ -106,7 +115,9 @@ public final class Engine {
         if (newPrivate != null) {
             X25519.clamp(newPrivate); // compared and stored clamped, as wireguard-go's FromHex does
         }
-        if (Arrays.equals(newPrivate, privateKey)) {
+        byte[] oldPrivate = identity.privateKey();
+        if (newPrivate == null ? oldPrivate == null
+                : oldPrivate != null && MessageDigest.isEqual(newPrivate, oldPrivate)) {
             return;
         }
         byte[] newPublic = null;
@@ -118,8 +129,7 @@ public final class Engine {
                 removePeer(same);
             }
         }
-        privateKey = newPrivate;
-        publicKey = newPublic;
+        identity = new Identity(newPrivate, newPublic);
         cookieChecker.init(newPublic);
         for (Tunnel tunnel : peers.values()) {
             tunnel.expireCurrentKeypairs(newPrivate);
@@ -128,13 +138,13 @@ public final class Engine {
 
     /** Our static private key (clamped copy), or null. */
     public byte[] privateKey() {
-        byte[] key = privateKey;
+        byte[] key = identity.privateKey();
         return key == null ? null : key.clone();
     }
 
     /** Our static public key (copy), or null when no private key is set. */
     public byte[] publicKey() {
-        byte[] key = publicKey;
+        byte[] key = identity.publicKey();
         return key == null ? null : key.clone();
     }
 
@@ -146,14 +156,21 @@ public final class Engine {
         if (key.length != 32) {
             throw new IllegalArgumentException("public key must be 32 bytes");
         }
-        if (publicKey != null && Arrays.equals(key, publicKey)) {
+        byte[] ours = identity.publicKey();
+        if (ours != null && Arrays.equals(key, ours)) {
             return null;
         }
-        return peers.computeIfAbsent(hex(key), k -> {
-            Tunnel tunnel = new Tunnel(this, key, now());
-            tunnel.handshake.precompute(privateKey);
-            return tunnel;
-        });
+        Tunnel existing = peers.get(hex(key));
+        if (existing != null) {
+            return existing;
+        }
+        if (peers.size() >= MAX_PEERS) {
+            throw new IllegalStateException("too many peers (at most " + MAX_PEERS + ")");
+        }
+        Tunnel tunnel = new Tunnel(this, key, now());
+        tunnel.handshake.precompute(identity.privateKey());
+        peers.put(hex(key), tunnel);
+        return tunnel;
     }
 
     /** The peer with static public key {@code key}, or null. */
@@ -169,9 +186,33 @@ public final class Engine {
     /** Removes a peer: its keys are erased, its indices freed and its allowed IPs dropped. */
     public synchronized void removePeer(Tunnel tunnel) {
         if (peers.remove(hex(tunnel.publicKey())) != null) {
-            tunnel.stop();
+            tunnel.remove();
             allowedIps.removeAll(tunnel);
         }
+    }
+
+    /**
+     * Interface down: every tunnel erases its keys, drops staged packets and stops its timers
+     * until {@link #up()}; input for it is dropped meanwhile (wireguard-go {@code downLocked}).
+     */
+    public synchronized void down() {
+        up = false;
+        for (Tunnel tunnel : peers.values()) {
+            tunnel.stop();
+        }
+    }
+
+    /** Interface up: tunnels run again; those with persistent keepalive queue one at once. */
+    public synchronized void up() {
+        up = true;
+        for (Tunnel tunnel : peers.values()) {
+            tunnel.start();
+        }
+    }
+
+    /** True unless {@link #down()} was called last. Engines start up. */
+    public boolean isUp() {
+        return up;
     }
 
     /** The cryptokey routing table. */
@@ -275,16 +316,17 @@ public final class Engine {
                 countEvent(Event.COOKIES_SENT);
                 return Verdict.WRITE_TO_NETWORK;
             }
-            if (!rateLimiter.allow(source.getAddress(), now)) {
+            InetAddress address = source.getAddress();
+            if (address == null || !rateLimiter.allow(address, now)) {
                 return drop(received, DropReason.RATE_LIMITED);
             }
         }
         if (type == MessageType.INITIATION) {
-            byte[] localPrivate = privateKey;
-            if (localPrivate == null) {
+            Identity local = identity;
+            if (local.privateKey() == null) {
                 return drop(received, DropReason.NO_PRIVATE_KEY);
             }
-            if (!ws.noise.openInitiation(ws.message, localPrivate, publicKey, ws.peerStatic)) {
+            if (!ws.noise.openInitiation(ws.message, local.privateKey(), local.publicKey(), ws.peerStatic)) {
                 return drop(received, DropReason.HANDSHAKE_FAILED);
             }
             Tunnel tunnel;
@@ -414,11 +456,11 @@ public final class Engine {
     }
 
     byte[] privateKeyRaw() {
-        return privateKey;
+        return identity.privateKey();
     }
 
     byte[] publicKeyOrZero() {
-        byte[] key = publicKey;
+        byte[] key = identity.publicKey();
         return key == null ? zeroKey : key;
     }
 

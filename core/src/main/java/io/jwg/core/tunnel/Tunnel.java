@@ -13,6 +13,7 @@ import io.jwg.core.timers.PeerTimers;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,6 +34,8 @@ public final class Tunnel {
     private static final int NO_INITIATION = 0;
     private static final int FRESH_INITIATION = 1;
     private static final int RETRY_INITIATION = 2;
+    /** Asked for by staging with no usable keypair; void if a session came up meanwhile. */
+    private static final int STAGED_INITIATION = 3;
 
     private final Engine engine;
     private final byte[] publicKey;
@@ -43,9 +46,10 @@ public final class Tunnel {
     private final StagedQueue staged = new StagedQueue();
     private long lastSentHandshake;
     private int pendingInitiation = NO_INITIATION;
-    private boolean running = true;
+    private boolean running;
+    private boolean removed;
     private volatile InetSocketAddress endpoint;
-    private volatile boolean endpointSourceStale;
+    private final AtomicBoolean endpointSourceStale = new AtomicBoolean();
     private final AtomicLong txBytes = new AtomicLong();
     private final AtomicLong rxBytes = new AtomicLong();
     private volatile long lastHandshakeEpochNanos;
@@ -58,6 +62,7 @@ public final class Tunnel {
         this.cookieGenerator = new CookieGenerator(publicKey);
         this.timers = new PeerTimers(engine.random());
         this.lastSentHandshake = now - Constants.REKEY_TIMEOUT - 1_000_000_000L;
+        this.running = engine.isUp();
     }
 
     /** The peer's static public key (a copy). */
@@ -75,9 +80,17 @@ public final class Tunnel {
         return handshake.presharedKey();
     }
 
-    /** Sets the persistent keepalive interval in seconds; 0 turns it off. */
+    /**
+     * Sets the persistent keepalive interval in seconds; 0 turns it off. Turning it on from 0
+     * queues a keepalive at once (drain {@link #poll}), as wireguard-go's UAPI does, so a peer
+     * behind NAT opens its mapping without waiting for traffic.
+     */
     public synchronized void setPersistentKeepalive(int seconds) {
+        int old = timers.persistentKeepaliveInterval();
         timers.setPersistentKeepaliveInterval(seconds);
+        if (old == 0 && seconds > 0) {
+            requestKeepalive();
+        }
     }
 
     /** The persistent keepalive interval in seconds. */
@@ -90,9 +103,22 @@ public final class Tunnel {
         return endpoint;
     }
 
-    /** Sets the endpoint (configuration, or roaming). */
+    /** Sets the endpoint from configuration. */
     public void setEndpoint(InetSocketAddress endpoint) {
         this.endpoint = endpoint;
+    }
+
+    /** Roaming: the endpoint follows an authenticated message, and its source is fresh again. */
+    private void roamTo(InetSocketAddress source) {
+        endpoint = source;
+        endpointSourceStale.set(false);
+    }
+
+    /** wireguard-go {@code markEndpointSrcForClearing}: only meaningful with an endpoint. */
+    private void markSourceStale() {
+        if (endpoint != null) {
+            endpointSourceStale.set(true);
+        }
     }
 
     /**
@@ -100,14 +126,27 @@ public final class Tunnel {
      * sticky local source address for this peer (wireguard-go {@code markEndpointSrcForClearing}).
      */
     public boolean takeSourceClearRequest() {
-        boolean stale = endpointSourceStale;
-        endpointSourceStale = false;
-        return stale;
+        return endpointSourceStale.getAndSet(false);
     }
 
-    /** Bytes of authenticated datagrams sent to this peer. */
+    /**
+     * Bytes of authenticated datagrams sent to this peer: counted when emitted toward a known
+     * endpoint (wireguard-go counts after a successful send; the I/O layer reports failures
+     * through {@link #onSendFailed}).
+     */
     public long txBytes() {
         return txBytes.get();
+    }
+
+    /** Takes back {@code bytes} the I/O layer could not send after all. */
+    public void onSendFailed(int bytes) {
+        txBytes.addAndGet(-bytes);
+    }
+
+    private void countSent(int bytes, InetSocketAddress destination) {
+        if (destination != null) {
+            txBytes.addAndGet(bytes);
+        }
     }
 
     /** Bytes of authenticated datagrams received from this peer. */
@@ -159,7 +198,7 @@ public final class Tunnel {
      */
     public synchronized Verdict encapsulate(ByteBuffer packet, ByteBuffer out) {
         int length = packet.remaining();
-        if (length > engine.maxPacketSize()) {
+        if (length > engine.maxPacketSize() || !fits(length, out)) {
             engine.count(DropReason.INVALID_OUTBOUND_PACKET);
             return Verdict.DROP;
         }
@@ -182,7 +221,7 @@ public final class Tunnel {
             engine.count(DropReason.STAGED_QUEUE_FULL);
         }
         if (!canSendNow(now)) {
-            requestInitiation(false);
+            requestStagedInitiation();
         }
         return Verdict.DONE;
     }
@@ -199,16 +238,22 @@ public final class Tunnel {
         long now = engine.now();
         runTimers(now);
         if (pendingInitiation != NO_INITIATION) {
-            boolean retry = pendingInitiation == RETRY_INITIATION;
+            int kind = pendingInitiation;
             pendingInitiation = NO_INITIATION;
-            if (sendInitiation(out, retry, now)) {
+            // A request made for staged packets is void once a session came up meanwhile.
+            boolean stillWanted = kind != STAGED_INITIATION || !canSendNow(now);
+            if (stillWanted && sendInitiation(out, kind == RETRY_INITIATION, now)) {
                 return Verdict.WRITE_TO_NETWORK;
             }
         }
         if (!staged.isEmpty()) {
             Keypair keypair = keypairs.current();
             if (keypair != null && keypair.canSend(now)) {
-                long counter = keypair.nextSendCounter();
+                while (!staged.isEmpty() && !fits(staged.peek().remaining(), out)) {
+                    staged.remove();
+                    engine.count(DropReason.INVALID_OUTBOUND_PACKET);
+                }
+                long counter = staged.isEmpty() ? -1 : keypair.nextSendCounter();
                 if (counter != -1) {
                     seal(keypair, counter, staged.peek(), out, now);
                     staged.remove();
@@ -229,7 +274,7 @@ public final class Tunnel {
         }
         // wireguard-go SendStagedPackets: with no usable keypair, staging asks for a handshake.
         if (!canSendNow(engine.now())) {
-            requestInitiation(false);
+            requestStagedInitiation();
         }
     }
 
@@ -246,8 +291,14 @@ public final class Tunnel {
     }
 
     private void requestInitiation(boolean retry) {
-        if (pendingInitiation == NO_INITIATION || !retry) {
+        if (pendingInitiation == NO_INITIATION || pendingInitiation == STAGED_INITIATION || !retry) {
             pendingInitiation = retry ? RETRY_INITIATION : FRESH_INITIATION;
+        }
+    }
+
+    private void requestStagedInitiation() {
+        if (pendingInitiation == NO_INITIATION) {
+            pendingInitiation = STAGED_INITIATION;
         }
     }
 
@@ -257,7 +308,7 @@ public final class Tunnel {
         }
         int actions = timers.expire(now);
         if ((actions & PeerTimers.RETRANSMIT_HANDSHAKE) != 0) {
-            endpointSourceStale = true;
+            markSourceStale();
             requestInitiation(true);
         }
         if ((actions & PeerTimers.GIVE_UP) != 0) {
@@ -267,7 +318,7 @@ public final class Tunnel {
             requestKeepalive();
         }
         if ((actions & PeerTimers.NEW_HANDSHAKE) != 0) {
-            endpointSourceStale = true;
+            markSourceStale();
             requestInitiation(false);
         }
         if ((actions & PeerTimers.ZERO_KEY_MATERIAL) != 0) {
@@ -313,13 +364,16 @@ public final class Tunnel {
         timers.onAnyAuthenticatedPacketSent(now);
         timers.onHandshakeInitiated(now);
         write(out, ws.message, HandshakeInitiation.SIZE);
-        txBytes.addAndGet(HandshakeInitiation.SIZE);
+        countSent(HandshakeInitiation.SIZE, endpoint);
         engine.countEvent(Engine.Event.INITIATIONS_SENT);
         return true;
     }
 
     /** Handles a MAC-checked initiation that {@code ws.noise} opened for this peer. */
     synchronized Verdict onInitiation(Workspace ws, InetSocketAddress source, ByteBuffer out, Received received) {
+        if (!running) {
+            return engine.drop(received, DropReason.PEER_DOWN);
+        }
         long now = engine.now();
         switch (ws.noise.acceptInitiation(ws.message, handshake, now)) {
             case ACCEPTED -> {
@@ -353,7 +407,7 @@ public final class Tunnel {
         timers.onAnyAuthenticatedPacketTraversal(now);
         timers.onAnyAuthenticatedPacketSent(now);
         write(out, ws.message, HandshakeResponse.SIZE);
-        txBytes.addAndGet(HandshakeResponse.SIZE);
+        countSent(HandshakeResponse.SIZE, source);
         engine.countEvent(Engine.Event.RESPONSES_SENT);
         return Verdict.WRITE_TO_NETWORK;
     }
@@ -364,7 +418,7 @@ public final class Tunnel {
      */
     private void authenticated(Received received, InetSocketAddress source, int size, long now) {
         received.tunnel = this;
-        endpoint = source;
+        roamTo(source);
         rxBytes.addAndGet(size);
         timers.onAnyAuthenticatedPacketTraversal(now);
         timers.onAnyAuthenticatedPacketReceived(now);
@@ -372,6 +426,9 @@ public final class Tunnel {
 
     /** Handles a MAC-checked response addressed to our handshake index. */
     synchronized Verdict onResponse(Workspace ws, InetSocketAddress source, ByteBuffer out, Received received) {
+        if (!running) {
+            return engine.drop(received, DropReason.PEER_DOWN);
+        }
         long now = engine.now();
         if (!ws.noise.consumeResponse(ws.message, handshake, engine.privateKeyRaw())) {
             return engine.drop(received, DropReason.HANDSHAKE_FAILED);
@@ -391,6 +448,9 @@ public final class Tunnel {
 
     /** Handles a cookie reply naming one of our indices. */
     synchronized Verdict onCookieReply(byte[] reply, Received received) {
+        if (!running) {
+            return engine.drop(received, DropReason.PEER_DOWN);
+        }
         if (!cookieGenerator.consumeReply(reply, engine.now())) {
             return engine.drop(received, DropReason.INVALID_COOKIE_REPLY);
         }
@@ -404,6 +464,9 @@ public final class Tunnel {
      */
     synchronized Verdict onTransport(Workspace ws, Keypair keypair, ByteBuffer datagram, InetSocketAddress source,
             ByteBuffer out, Received received) {
+        if (!running) {
+            return engine.drop(received, DropReason.PEER_DOWN);
+        }
         long now = engine.now();
         if (keypair.receiveExpired(now)) {
             return engine.drop(received, DropReason.KEYPAIR_EXPIRED);
@@ -430,7 +493,7 @@ public final class Tunnel {
             return engine.drop(received, DropReason.REPLAYED_COUNTER);
         }
         received.tunnel = this;
-        endpoint = source;
+        roamTo(source);
         if (keypairs.receivedWith(keypair)) {
             timers.onHandshakeComplete(now);
             lastHandshakeEpochNanos = engine.epochNanos();
@@ -462,6 +525,11 @@ public final class Tunnel {
         }
     }
 
+    /** True when the transport message for a {@code length}-byte packet fits in {@code out}. */
+    private boolean fits(int length, ByteBuffer out) {
+        return out.capacity() >= Transport.OVERHEAD + Transport.paddedLength(length, engine.mtu());
+    }
+
     private void seal(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer out, long now) {
         int length = packet.remaining();
         int padding = Transport.paddedLength(length, engine.mtu()) - length;
@@ -469,7 +537,7 @@ public final class Tunnel {
         Transport.writeHeader(out, keypair.remoteIndex(), counter);
         engine.workspace().aead.sealPadded(keypair.sendKey(), counter, packet, padding, out);
         out.flip();
-        txBytes.addAndGet(out.remaining());
+        countSent(out.remaining(), endpoint);
         timers.onAnyAuthenticatedPacketTraversal(now);
         timers.onAnyAuthenticatedPacketSent(now);
         if (length > 0) {
@@ -507,11 +575,41 @@ public final class Tunnel {
         keypairs.expireSending();
     }
 
-    /** Stops the tunnel for good: erases all key material and disarms timers. */
+    /**
+     * Interface down (or peer removed): erases all key material, drops staged packets and
+     * disarms the timers, as wireguard-go {@code Peer.Stop}.
+     */
     synchronized void stop() {
         running = false;
         timers.stop();
         zeroKeyMaterial();
         pendingInitiation = NO_INITIATION;
+    }
+
+    /** Removes the tunnel for good: stopped, and never started again. */
+    synchronized void remove() {
+        removed = true;
+        stop();
+    }
+
+    /**
+     * Interface up: the tunnel runs again, allowed to initiate at once, and sends a keepalive if
+     * persistent keepalive is on, as wireguard-go {@code Peer.Start} and {@code upLocked}.
+     */
+    synchronized void start() {
+        if (removed || running) {
+            return;
+        }
+        running = true;
+        timers.stop();
+        lastSentHandshake = engine.now() - Constants.REKEY_TIMEOUT - 1_000_000_000L;
+        if (timers.persistentKeepaliveInterval() > 0) {
+            requestKeepalive();
+        }
+    }
+
+    /** False while the interface is down or after removal; such a tunnel ignores all input. */
+    public synchronized boolean isRunning() {
+        return running;
     }
 }

@@ -430,4 +430,107 @@ class TwoEnginesTest {
         assertTrue(net.a.tunnel.currentKeypair().canSend(net.now), "same key after clamping: nothing changes");
         assertArrayEquals(net.a.privateKey, net.a.engine.privateKey());
     }
+
+    @Test
+    void shouldSendKeepaliveAtOnceWhenPersistentKeepaliveIsTurnedOn() {
+        TestNetwork net = new TestNetwork();
+        net.a.tunnel.setPersistentKeepalive(25);
+        net.advance(0);
+        assertEquals(1, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "no session yet: the keepalive asks for one");
+        net.pump();
+        assertNotNull(net.b.tunnel.currentKeypair(), "the keepalive confirmed the session");
+        int mark = net.log.size();
+        net.a.tunnel.setPersistentKeepalive(30);
+        net.advance(0);
+        assertEquals(mark, net.log.size(), "changing a non-zero interval sends nothing");
+    }
+
+    @Test
+    void shouldStopOnInterfaceDownAndRestartOnUp() {
+        TestNetwork net = established();
+        net.a.tunnel.setPersistentKeepalive(25);
+        net.pump();
+        net.a.engine.down();
+        assertNull(net.a.tunnel.currentKeypair(), "keys erased on down");
+        assertFalse(net.a.tunnel.isRunning());
+        int mark = net.log.size();
+        net.a.send(bytes("while down"));
+        net.run(seconds(30), seconds(1));
+        assertEquals(0, net.log.subList(mark, net.log.size()).stream().filter(d -> d.from() == net.a).count(),
+                "a down interface sends nothing");
+        int deliveredToA = net.a.delivered.size();
+        net.b.send(bytes("to a down peer"));
+        net.pump();
+        assertEquals(deliveredToA, net.a.delivered.size());
+        assertTrue(net.a.engine.drops(DropReason.UNKNOWN_INDEX) > 0, "its keys, and so its indices, are gone");
+        net.a.engine.up();
+        assertTrue(net.a.tunnel.isRunning());
+        net.advance(0);
+        net.pump();
+        assertNotNull(net.a.tunnel.currentKeypair(), "persistent keepalive re-established the session on up");
+    }
+
+    @Test
+    void shouldIgnoreARemovedPeerAndLeakNoIndex() {
+        TestNetwork net = new TestNetwork();
+        net.dropAll = true;
+        net.a.send(bytes("x"));
+        byte[] initiation = net.log.get(0).bytes();
+        net.b.engine.removePeer(net.b.tunnel);
+        net.b.tunnel = net.b.engine.addPeer(net.a.publicKey);
+        net.b.engine.removePeer(net.b.tunnel);
+        assertEquals(Verdict.DROP, net.deliver(net.b, initiation, net.a.address));
+        assertEquals(DropReason.UNKNOWN_PEER, net.b.received.dropReason());
+
+        TestNetwork live = established();
+        Tunnel removed = live.b.tunnel;
+        int mark = live.log.size();
+        live.dropAll = true;
+        live.a.send(bytes("late"));
+        byte[] transport = live.log.get(mark).bytes();
+        live.b.engine.removePeer(removed);
+        assertEquals(Verdict.DROP, live.deliver(live.b, transport, live.a.address));
+        assertFalse(removed.isRunning());
+        live.b.engine.up();
+        assertFalse(removed.isRunning(), "a removed peer never starts again");
+    }
+
+    @Test
+    void shouldNotCountBytesSentToNowhere() {
+        TestNetwork net = new TestNetwork();
+        net.a.tunnel.setEndpoint(null);
+        net.a.send(bytes("no endpoint"));
+        assertEquals(1, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "timers still run");
+        assertEquals(0, net.a.tunnel.txBytes(), "wireguard-go counts only what it sent");
+    }
+
+    @Test
+    void shouldDropPacketsTooBigForTheOutputBuffer() {
+        TestNetwork net = established();
+        ByteBuffer small = ByteBuffer.allocate(64);
+        ByteBuffer packet = ByteBuffer.wrap(Packets.ipv4("10.0.0.1", "10.0.0.2", new byte[100]));
+        assertEquals(Verdict.DROP, net.a.engine.encapsulate(packet, small, net.a.received));
+        assertEquals(1, net.a.engine.drops(DropReason.INVALID_OUTBOUND_PACKET));
+        ByteBuffer huge = ByteBuffer.wrap(Packets.ipv4("10.0.0.1", "10.0.0.2", new byte[65_535 - 32 - 20 + 1]));
+        assertEquals(Verdict.DROP, net.a.engine.encapsulate(huge, ByteBuffer.allocate(70_000), net.a.received));
+        assertEquals(2, net.a.engine.drops(DropReason.INVALID_OUTBOUND_PACKET));
+    }
+
+    @Test
+    void shouldNotStartAnotherHandshakeForPacketsStagedJustBeforeTheResponse() {
+        TestNetwork net = new TestNetwork();
+        net.dropAll = true;
+        net.a.send(bytes("first"));
+        byte[] initiation = net.log.get(0).bytes();
+        net.deliver(net.b, initiation, net.a.address);
+        byte[] response = net.log.get(net.log.size() - 1).bytes();
+        net.now += seconds(6); // past REKEY_TIMEOUT: a new initiation would be allowed
+        ByteBuffer packet = ByteBuffer.wrap(Packets.ipv4("10.0.0.1", "10.0.0.2", bytes("second")));
+        assertEquals(Verdict.DONE, net.a.tunnel.encapsulate(packet, ByteBuffer.allocate(2048)), "staged, not polled yet");
+        net.dropAll = false;
+        net.deliver(net.a, response, net.b.address);
+        net.pump();
+        assertEquals(1, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "the response made the request void");
+        assertEquals(2, net.b.delivered.size());
+    }
 }
