@@ -9,8 +9,6 @@ public final class Tuning {
 
     /** Packets staged per peer while a handshake is pending. */
     public static final int MAX_STAGED_PACKETS = 128;
-    /** Padding multiple of transport plaintext. */
-    public static final int PADDING_MULTIPLE = 16;
     /** Default interface MTU (the value wg-quick also sets). */
     public static final int DEFAULT_MTU = 1420;
     /**

@@ -33,6 +33,7 @@ final class Demo {
     /** One side: an engine, its socket and its reusable buffers. */
     private static final class Side implements AutoCloseable {
         final String inner;
+        final byte[] innerAddress;
         final Engine engine = new Engine(System::nanoTime, new SystemEpochNanoClock(), new SecureRandom());
         final byte[] privateKey = new byte[32];
         final byte[] publicKey = new byte[32];
@@ -46,6 +47,7 @@ final class Demo {
 
         Side(String inner, SecureRandom random) throws IOException {
             this.inner = inner;
+            this.innerAddress = IpPrefix.parse(inner + "/32").address().getAddress();
             X25519.generatePrivateKey(random, privateKey);
             X25519.publicKey(privateKey, publicKey);
             engine.setPrivateKey(privateKey);
@@ -110,7 +112,7 @@ final class Demo {
 
             ByteBuffer packet = ByteBuffer.allocateDirect(PACKET_SIZE);
             long start = System.nanoTime();
-            ipv4(packet, a.inner, b.inner, 64);
+            ipv4(packet, a.innerAddress, b.innerAddress, 64);
             a.send(packet);
             while (b.delivered == 0) {
                 pumpOnce(a, b);
@@ -120,13 +122,13 @@ final class Demo {
             Histogram rtt = new Histogram(3_600_000_000L, 3);
             for (int i = 0; i < ECHOES; i++) {
                 long t0 = System.nanoTime();
-                ipv4(packet, a.inner, b.inner, 64);
+                ipv4(packet, a.innerAddress, b.innerAddress, 64);
                 a.send(packet);
                 long before = b.delivered;
                 while (b.delivered == before) {
                     b.receive(true);
                 }
-                ipv4(packet, b.inner, a.inner, 64);
+                ipv4(packet, b.innerAddress, a.innerAddress, 64);
                 b.send(packet);
                 long back = a.delivered;
                 while (a.delivered == back) {
@@ -161,7 +163,7 @@ final class Demo {
             });
             long bulkStart = System.nanoTime();
             for (int i = 0; i < BULK_PACKETS; i++) {
-                ipv4(packet, a.inner, b.inner, PACKET_SIZE);
+                ipv4(packet, a.innerAddress, b.innerAddress, PACKET_SIZE);
                 a.send(packet);
             }
             senderDone.set(true);
@@ -204,18 +206,14 @@ final class Demo {
     }
 
     /** Writes a minimal IPv4 header (protocol 253, for experiments) into {@code packet}. */
-    private static void ipv4(ByteBuffer packet, String source, String destination, int length) {
+    private static void ipv4(ByteBuffer packet, byte[] source, byte[] destination, int length) {
         packet.clear();
         packet.put(0, (byte) 0x45);
         packet.putShort(2, (short) length);
         packet.put(8, (byte) 64);
         packet.put(9, (byte) 253);
-        String[] s = source.split("\\.");
-        String[] d = destination.split("\\.");
-        for (int i = 0; i < 4; i++) {
-            packet.put(12 + i, (byte) Integer.parseInt(s[i]));
-            packet.put(16 + i, (byte) Integer.parseInt(d[i]));
-        }
+        packet.put(12, source);
+        packet.put(16, destination);
         packet.limit(length);
     }
 }

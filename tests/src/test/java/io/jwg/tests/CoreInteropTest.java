@@ -17,6 +17,7 @@ import io.jwg.tests.support.Exec;
 import io.jwg.tests.support.ExecResult;
 import io.jwg.tests.support.Icmp;
 import io.jwg.tests.support.Netns;
+import io.jwg.tests.support.Setup;
 import io.jwg.tests.support.WgKeyPair;
 import io.jwg.tests.support.WireGuardGo;
 import java.net.InetAddress;
@@ -168,14 +169,7 @@ class CoreInteropTest {
         EngineDriver driver;
 
         static Rig create(boolean withPsk) {
-            Rig rig = new Rig();
-            try {
-                rig.setUp(withPsk);
-            } catch (RuntimeException | Error e) {
-                rig.close();
-                throw e;
-            }
-            return rig;
+            return Setup.orClose(new Rig(), rig -> rig.setUp(withPsk));
         }
 
         private void setUp(boolean withPsk) {

@@ -55,11 +55,10 @@ public final class CookieGenerator {
             return false;
         }
         System.arraycopy(reply, CookieReply.NONCE_OFFSET, nonce, 0, nonce.length);
-        byte[] decrypted = new byte[Mac.LENGTH];
-        if (!xaead.open(encryptionKey, nonce, reply, CookieReply.COOKIE_OFFSET, CookieReply.COOKIE_LENGTH, decrypted, 0, lastMac1)) {
+        // The tag is checked before anything is written, so a forged reply leaves the cookie alone.
+        if (!xaead.open(encryptionKey, nonce, reply, CookieReply.COOKIE_OFFSET, CookieReply.COOKIE_LENGTH, cookie, 0, lastMac1)) {
             return false;
         }
-        System.arraycopy(decrypted, 0, cookie, 0, Mac.LENGTH);
         cookieSetAt = now;
         cookieSet = true;
         return true;

@@ -268,7 +268,7 @@ final class Field25519 {
         long hi4 = Math.unsignedMultiplyHigh(a0d, s4) + Math.unsignedMultiplyHigh(a1d, s3)
                 + Math.unsignedMultiplyHigh(a2, s2);
         // reduce(...) written out: it also makes this body too large (> 325 bytes of bytecode) for
-        // C2 to inline into the three callers, so every run compiles the ladder the same way.
+        // C2 to inline into its callers, so every run compiles the ladder the same way.
         long q0 = carryOut(lo0, hi0);
         long q1 = carryOut(lo1, hi1);
         long q2 = carryOut(lo2, hi2);
@@ -287,65 +287,15 @@ final class Field25519 {
     }
 
     /**
-     * {@code r = a^(2^n)}, n ≥ 1; limbs of a &lt; 2^53 (lazy), r carried. r may alias a. The
-     * limbs stay in registers between squarings (the body of {@link #sqr} repeated, with the
-     * reduction of {@link #reduce}); only the result is stored.
+     * {@code r = a^(2^n)}, n ≥ 1; limbs of a &lt; 2^53 (lazy), r carried. r may alias a. Used by
+     * the inversion chain only (about a tenth of a scalar multiplication), so the squarings go
+     * through {@code r} rather than repeating the squaring body with the limbs in registers.
      */
     static void sqr(long[] r, long[] a, int n) {
-        long a0 = a[0];
-        long a1 = a[1];
-        long a2 = a[2];
-        long a3 = a[3];
-        long a4 = a[4];
-        for (int i = 0; i < n; i++) {
-            long s0 = a0 << 11;
-            long s1 = a1 << 11;
-            long s2 = a2 << 11;
-            long s3 = a3 << 11;
-            long s4 = a4 << 11;
-            long a0d = 2 * a0;
-            long a1d = 2 * a1;
-            long a1t = 38 * a1;
-            long a2t = 38 * a2;
-            long a3t = 38 * a3;
-            long a3n = 19 * a3;
-            long a4n = 19 * a4;
-            long lo0 = a0 * a0 + a1t * a4 + a2t * a3;
-            long hi0 = Math.unsignedMultiplyHigh(a0, s0) + Math.unsignedMultiplyHigh(a1t, s4)
-                    + Math.unsignedMultiplyHigh(a2t, s3);
-            long lo1 = a0d * a1 + a2t * a4 + a3n * a3;
-            long hi1 = Math.unsignedMultiplyHigh(a0d, s1) + Math.unsignedMultiplyHigh(a2t, s4)
-                    + Math.unsignedMultiplyHigh(a3n, s3);
-            long lo2 = a0d * a2 + a1 * a1 + a3t * a4;
-            long hi2 = Math.unsignedMultiplyHigh(a0d, s2) + Math.unsignedMultiplyHigh(a1, s1)
-                    + Math.unsignedMultiplyHigh(a3t, s4);
-            long lo3 = a0d * a3 + a1d * a2 + a4n * a4;
-            long hi3 = Math.unsignedMultiplyHigh(a0d, s3) + Math.unsignedMultiplyHigh(a1d, s2)
-                    + Math.unsignedMultiplyHigh(a4n, s4);
-            long lo4 = a0d * a4 + a1d * a3 + a2 * a2;
-            long hi4 = Math.unsignedMultiplyHigh(a0d, s4) + Math.unsignedMultiplyHigh(a1d, s3)
-                    + Math.unsignedMultiplyHigh(a2, s2);
-            long q0 = carryOut(lo0, hi0);
-            long q1 = carryOut(lo1, hi1);
-            long q2 = carryOut(lo2, hi2);
-            long q3 = carryOut(lo3, hi3);
-            long q4 = carryOut(lo4, hi4);
-            long r0 = (lo0 & MASK51) + 19 * q4;
-            long r1 = (lo1 & MASK51) + q0;
-            long r2 = (lo2 & MASK51) + q1;
-            long r3 = (lo3 & MASK51) + q2;
-            long r4 = (lo4 & MASK51) + q3;
-            a0 = (r0 & MASK51) + 19 * (r4 >>> 51);
-            a1 = (r1 & MASK51) + (r0 >>> 51);
-            a2 = (r2 & MASK51) + (r1 >>> 51);
-            a3 = (r3 & MASK51) + (r2 >>> 51);
-            a4 = (r4 & MASK51) + (r3 >>> 51);
+        sqr(r, a[0], a[1], a[2], a[3], a[4]);
+        for (int i = 1; i < n; i++) {
+            sqr(r, r[0], r[1], r[2], r[3], r[4]);
         }
-        r[0] = a0;
-        r[1] = a1;
-        r[2] = a2;
-        r[3] = a3;
-        r[4] = a4;
     }
 
     /**

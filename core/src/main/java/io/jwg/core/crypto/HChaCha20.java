@@ -1,5 +1,7 @@
 package io.jwg.core.crypto;
 
+import io.jwg.core.message.LittleEndian;
+
 /**
  * HChaCha20 (draft-irtf-cfrg-xchacha section 2.2): the ChaCha20 block function over
  * constants, key and a 16-byte nonce, without the final addition, keeping words 0–3 and 12–15.
@@ -16,10 +18,10 @@ final class HChaCha20 {
         x[2] = 0x79622d32;
         x[3] = 0x6b206574;
         for (int i = 0; i < 8; i++) {
-            x[4 + i] = littleEndian(key, 4 * i);
+            x[4 + i] = LittleEndian.getInt(key, 4 * i);
         }
         for (int i = 0; i < 4; i++) {
-            x[12 + i] = littleEndian(nonce, 4 * i);
+            x[12 + i] = LittleEndian.getInt(nonce, 4 * i);
         }
         for (int round = 0; round < 10; round++) {
             quarterRound(x, 0, 4, 8, 12);
@@ -32,8 +34,8 @@ final class HChaCha20 {
             quarterRound(x, 3, 4, 9, 14);
         }
         for (int i = 0; i < 4; i++) {
-            putLittleEndian(x[i], out, 4 * i);
-            putLittleEndian(x[12 + i], out, 16 + 4 * i);
+            LittleEndian.putInt(out, 4 * i, x[i]);
+            LittleEndian.putInt(out, 16 + 4 * i, x[12 + i]);
         }
         java.util.Arrays.fill(x, 0);
     }
@@ -47,16 +49,5 @@ final class HChaCha20 {
         x[d] = Integer.rotateLeft(x[d] ^ x[a], 8);
         x[c] += x[d];
         x[b] = Integer.rotateLeft(x[b] ^ x[c], 7);
-    }
-
-    private static int littleEndian(byte[] b, int off) {
-        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
-    }
-
-    private static void putLittleEndian(int v, byte[] b, int off) {
-        b[off] = (byte) v;
-        b[off + 1] = (byte) (v >>> 8);
-        b[off + 2] = (byte) (v >>> 16);
-        b[off + 3] = (byte) (v >>> 24);
     }
 }

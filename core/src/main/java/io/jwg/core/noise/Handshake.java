@@ -44,11 +44,6 @@ public final class Handshake {
         return remoteIndex;
     }
 
-    /** The peer's static public key (a copy). */
-    public byte[] remoteStatic() {
-        return remoteStatic.clone();
-    }
-
     /** Sets the pre-shared key (32 bytes, all zero for none). */
     public void setPresharedKey(byte[] key) {
         System.arraycopy(key, 0, presharedKey, 0, 32);

@@ -237,19 +237,12 @@ public final class Engine {
      * position, or null (also for packets that are not IPv4/IPv6).
      */
     public Tunnel route(ByteBuffer packet) {
-        int start = packet.position();
-        int length = packet.remaining();
-        if (length < 1) {
+        if (!isIpPacket(packet)) {
             return null;
         }
-        int version = (packet.get(start) & 0xff) >>> 4;
-        if (version == 4 && length >= 20) {
-            return allowedIps.lookup(packet, start + 16, false);
-        }
-        if (version == 6 && length >= 40) {
-            return allowedIps.lookup(packet, start + 24, true);
-        }
-        return null;
+        int start = packet.position();
+        boolean ipv6 = (packet.get(start) & 0xf0) == 0x60;
+        return allowedIps.lookup(packet, start + (ipv6 ? 24 : 16), ipv6);
     }
 
     /** True when the buffer starts with a whole IPv4 or IPv6 header. */
@@ -462,10 +455,6 @@ public final class Engine {
     byte[] publicKeyOrZero() {
         byte[] key = identity.publicKey();
         return key == null ? zeroKey : key;
-    }
-
-    int maxPacketSize() {
-        return Tuning.MAX_PACKET_SIZE;
     }
 
     private static String hex(byte[] key) {

@@ -1,6 +1,7 @@
 package io.jwg.core.tunnel;
 
 import io.jwg.core.Constants;
+import io.jwg.core.Tuning;
 import io.jwg.core.cookie.CookieGenerator;
 import io.jwg.core.message.HandshakeInitiation;
 import io.jwg.core.message.HandshakeResponse;
@@ -198,7 +199,7 @@ public final class Tunnel {
      */
     public synchronized Verdict encapsulate(ByteBuffer packet, ByteBuffer out) {
         int length = packet.remaining();
-        if (length > engine.maxPacketSize() || !fits(length, out)) {
+        if (length > Tuning.MAX_PACKET_SIZE || !fits(length, out)) {
             engine.count(DropReason.INVALID_OUTBOUND_PACKET);
             return Verdict.DROP;
         }

@@ -217,7 +217,8 @@ class Field25519Test {
         }
     }
 
-    private static byte[] littleEndian(BigInteger v) {
+    /** {@code v} as 32 little-endian bytes (v < 2^256). */
+    static byte[] littleEndian(BigInteger v) {
         byte[] out = new byte[32];
         byte[] big = v.toByteArray();
         for (int i = 0; i < 32 && i < big.length; i++) {

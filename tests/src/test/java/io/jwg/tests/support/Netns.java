@@ -41,14 +41,7 @@ public final class Netns implements AutoCloseable {
         String name = PREFIX + ProcessHandle.current().pid() + "-"
                 + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         Exec.runOk("ip", "netns", "add", name);
-        Netns netns = new Netns(name);
-        try {
-            netns.execOk("ip", "link", "set", "lo", "up");
-        } catch (RuntimeException | Error e) {
-            netns.close();
-            throw e;
-        }
-        return netns;
+        return Setup.orClose(new Netns(name), netns -> netns.execOk("ip", "link", "set", "lo", "up"));
     }
 
     /** The namespace's name, as {@code ip netns} knows it. */
@@ -105,17 +98,12 @@ public final class Netns implements AutoCloseable {
         String host = "jwh" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
         String here = "veth" + vethCount.getAndIncrement();
         Exec.runOk("ip", "link", "add", host, "type", "veth", "peer", "name", here, "netns", name);
-        HostLink link = new HostLink(host, here);
-        try {
+        return Setup.orClose(new HostLink(host, here), link -> {
             Exec.runOk("ip", "addr", "add", cidrHost, "dev", host);
             execOk("ip", "addr", "add", cidrHere, "dev", here);
             Exec.runOk("ip", "link", "set", host, "up");
             execOk("ip", "link", "set", here, "up");
-        } catch (RuntimeException | Error e) {
-            link.close();
-            throw e;
-        }
-        return link;
+        });
     }
 
     /** Kills what still runs inside, then deletes the namespace. Idempotent. */

@@ -68,14 +68,7 @@ public final class WireGuardGo implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start wireguard-go", e);
         }
-        WireGuardGo device = new WireGuardGo(netns, ifname, log, process);
-        try {
-            device.awaitSocket();
-        } catch (RuntimeException | Error e) {
-            device.close();
-            throw e;
-        }
-        return device;
+        return Setup.orClose(new WireGuardGo(netns, ifname, log, process), WireGuardGo::awaitSocket);
     }
 
     /** The interface (and socket) name. */
