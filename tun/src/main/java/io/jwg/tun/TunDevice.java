@@ -7,20 +7,46 @@ import java.nio.ByteBuffer;
 /**
  * A layer-3 tunnel device carrying raw IPv4/IPv6 packets (no packet-information header).
  * Implementations read and write through caller-owned buffers and allocate nothing per packet.
+ *
+ * <p>Threading: one thread reads, any number of threads may write; {@link #close()} may be called
+ * from any thread and makes a blocked {@link #read} return {@link #CLOSED}.
  */
 public interface TunDevice extends Closeable {
+    /** {@link #read} result once the device is closed or the interface is gone. */
+    int CLOSED = -1;
+
+    /** Link state as the daemon sees it; {@code GONE} means the interface was deleted. */
+    enum LinkState { UP, DOWN, GONE }
+
     /** The interface name, e.g. {@code wg0}. */
     String name();
 
-    /** The current MTU in bytes. */
+    /** The current MTU in bytes (also after the interface moved to another network namespace). */
     int mtu() throws IOException;
+
+    /** Sets the MTU. */
+    void setMtu(int mtu) throws IOException;
+
+    /**
+     * The current link state, probed without side effects (wireguard-go writes zero bytes:
+     * EINVAL means up, EIO means down). Works after the interface moved to another namespace.
+     */
+    LinkState linkState() throws IOException;
 
     /**
      * Reads one packet into {@code dst} starting at its position; on return the position is
-     * advanced past the packet. Returns the packet length, blocking until one is available.
+     * advanced past the packet. Returns the packet length, blocking until one is available, or
+     * {@link #CLOSED} once the device is closed or the interface was deleted.
      */
     int read(ByteBuffer dst) throws IOException;
 
-    /** Writes the packet between {@code src}'s position and limit; returns bytes written. */
+    /**
+     * Writes the packet between {@code src}'s position and limit; returns bytes written and
+     * advances the position. A packet the kernel rejects throws; the device stays usable.
+     */
     int write(ByteBuffer src) throws IOException;
+
+    /** Closes the device; idempotent; wakes a blocked reader. */
+    @Override
+    void close();
 }
