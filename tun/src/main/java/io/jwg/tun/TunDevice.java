@@ -29,7 +29,8 @@ public interface TunDevice extends Closeable {
 
     /**
      * The current link state, probed without side effects (wireguard-go writes zero bytes:
-     * EINVAL means up, EIO means down). Works after the interface moved to another namespace.
+     * EINVAL means up, EIO means down; that only works with IFF_VNET_HDR, so implementations may
+     * read the interface flags instead). Works after the interface moved to another namespace.
      */
     LinkState linkState() throws IOException;
 

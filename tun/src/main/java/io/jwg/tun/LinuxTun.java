@@ -1,0 +1,450 @@
+package io.jwg.tun;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A Linux TUN device ({@code /dev/net/tun}, {@code IFF_TUN | IFF_NO_PI}) through JNA.
+ *
+ * <p>Reading: the fd is non-blocking; {@link #read} tries {@code read(2)}, and on EAGAIN waits in
+ * {@code poll(2)} on the TUN fd and a wake-up eventfd, then retries. {@link #close()} signals the
+ * eventfd, so a blocked reader returns {@link #CLOSED}. When the interface is deleted the kernel
+ * detaches the fd: reads and writes fail with EBADFD (poll reports POLLERR first), {@link #read}
+ * returns {@link #CLOSED} and {@link #linkState()} {@link LinkState#GONE}.
+ *
+ * <p>Lifetime: every call that uses the fds holds a use count; the fds are closed by whoever
+ * drops the last use after {@link #close()}, so no call ever touches an fd number that was closed
+ * and possibly reused.
+ *
+ * <p>Packet buffers: direct buffers go to the kernel by address, cached per buffer object (the
+ * reader's in a field, each writer thread's in a thread-local), so the packet path allocates
+ * nothing. Heap buffers work too, through a copy.
+ *
+ * <p>Interface ioctls (MTU, flags) go through a {@link NetnsSocket}, which follows the device
+ * into another network namespace if it was moved after start.
+ */
+public final class LinuxTun implements TunDevice {
+    private static final String CLONE_DEVICE = "/dev/net/tun";
+
+    /** {@code _IOW('T', 202, int)}. */
+    static final long TUNSETIFF = 0x400454caL;
+    /** {@code _IOR('T', 210, unsigned int)}. */
+    static final long TUNGETIFF = 0x800454d2L;
+    static final long SIOCGIFMTU = 0x8921;
+    static final long SIOCSIFMTU = 0x8922;
+    static final long SIOCGIFFLAGS = 0x8913;
+
+    static final int IFF_UP = 0x1;
+    static final int IFF_RUNNING = 0x40;
+    static final int IFF_TUN = 0x0001;
+    static final int IFF_TAP = 0x0002;
+    static final int IFF_NO_PI = 0x1000;
+    static final int IFF_VNET_HDR = 0x4000;
+
+    /** Largest packet a heap-buffer read can take (the copy goes through a direct buffer). */
+    private static final int MAX_PACKET = 65535;
+    private static final long CLOSED_BIT = 1L << 62;
+
+    private final int fd;
+    private final int wakeFd;
+    private final NetnsSocket ioctlSocket;
+    /** Single reader: its pollfd pair {tun, wake} and eventfd counter live here. */
+    private final Memory pollFds = new Memory(2L * LibC.POLLFD_SIZE);
+    private final Memory wakeValue = new Memory(Long.BYTES);
+    /** Users of the fds in the low bits; {@link #CLOSED_BIT} once closed. */
+    private final AtomicLong state = new AtomicLong();
+    private final ThreadLocal<AddressCache> writerAddresses = ThreadLocal.withInitial(AddressCache::new);
+    private final AddressCache readerAddress = new AddressCache();
+    private volatile String name;
+    private volatile boolean gone;
+    private ByteBuffer readScratch;
+
+    private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd) {
+        this.fd = fd;
+        this.name = name;
+        this.ioctlSocket = ioctlSocket;
+        this.wakeFd = wakeFd;
+        pollFds.clear();
+        pollFds.setInt(0, fd);
+        pollFds.setShort(4, LibC.POLLIN);
+        pollFds.setInt(LibC.POLLFD_SIZE, wakeFd);
+        pollFds.setShort(LibC.POLLFD_SIZE + 4, LibC.POLLIN);
+        wakeValue.setLong(0, 1);
+    }
+
+    /**
+     * Creates (or attaches to) the TUN interface {@code name}. The MTU is left as the kernel set
+     * it; callers apply their own with {@link #setMtu}.
+     *
+     * @throws IOException with a message fit for users, e.g. "interface name too long"
+     */
+    public static LinuxTun open(String name) throws IOException {
+        IfReq.validateName(name);
+        int fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            int errno = LibC.errno();
+            throw new IOException("cannot open " + CLONE_DEVICE + ": " + LibC.describe(errno) + hintForOpen(errno));
+        }
+        try {
+            IfReq request = IfReq.named(name).flags(IFF_TUN | IFF_NO_PI);
+            if (LibC.ioctl(fd, TUNSETIFF, request.memory) < 0) {
+                int errno = LibC.errno();
+                throw new IOException("cannot create TUN interface " + name + ": " + LibC.describe(errno)
+                        + hintForSetIff(errno));
+            }
+            return configure(fd);
+        } catch (IOException | RuntimeException | Error e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Takes over an already configured TUN fd, as passed in {@code WG_TUN_FD}. The device must
+     * be a TUN (not TAP) without packet information or virtio headers. On success this object
+     * owns the fd and closes it; on failure the caller still does.
+     */
+    public static LinuxTun adopt(int fd) throws IOException {
+        if (fd < 0 || LibC.fcntl(fd, LibC.F_GETFL, 0) < 0) {
+            throw new IOException("TUN fd " + fd + " is not an open file descriptor");
+        }
+        return configure(fd);
+    }
+
+    private static LinuxTun configure(int fd) throws IOException {
+        IfReq current = new IfReq();
+        if (LibC.ioctl(fd, TUNGETIFF, current.memory) < 0) {
+            int errno = LibC.errno();
+            throw new IOException("fd " + fd + " is not an attached TUN device: " + LibC.describe(errno));
+        }
+        int flags = current.flags() & 0xffff;
+        if ((flags & (IFF_TUN | IFF_TAP)) != IFF_TUN) {
+            throw new IOException("interface " + current.name() + " is a TAP device, not a TUN device");
+        }
+        if ((flags & IFF_NO_PI) == 0) {
+            throw new IOException("TUN interface " + current.name() + " was opened with packet information "
+                    + "headers (IFF_NO_PI unset), which jwg does not use");
+        }
+        if ((flags & IFF_VNET_HDR) != 0) {
+            throw new IOException("TUN interface " + current.name() + " was opened with virtio headers "
+                    + "(IFF_VNET_HDR), which jwg does not use yet");
+        }
+        int fileFlags = LibC.fcntl(fd, LibC.F_GETFL, 0);
+        if (fileFlags < 0 || LibC.fcntl(fd, LibC.F_SETFL, fileFlags | LibC.O_NONBLOCK) < 0) {
+            throw new IOException("cannot make the TUN fd non-blocking: " + LibC.describe(LibC.errno()));
+        }
+        int wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (wakeFd < 0) {
+            throw new IOException("cannot create eventfd: " + LibC.describe(LibC.errno()));
+        }
+        try {
+            return new LinuxTun(fd, current.name(), NetnsSocket.open(), wakeFd);
+        } catch (IOException | RuntimeException | Error e) {
+            LibC.close(wakeFd);
+            throw e;
+        }
+    }
+
+    private static String hintForOpen(int errno) {
+        return switch (errno) {
+            case LibC.ENOENT, LibC.ENODEV -> " (is the tun kernel module available?)";
+            case LibC.EPERM, 13 /* EACCES */ -> " (needs root or CAP_NET_ADMIN)";
+            default -> "";
+        };
+    }
+
+    private static String hintForSetIff(int errno) {
+        return switch (errno) {
+            case LibC.EBUSY -> " (a TUN of that name is already in use by another process)";
+            case LibC.EPERM -> " (needs CAP_NET_ADMIN)";
+            case LibC.EINVAL -> " (an interface of that name exists and is not a TUN device like this one)";
+            default -> "";
+        };
+    }
+
+    /** The interface's current name (re-read from the kernel; renames are seen). */
+    @Override
+    public String name() {
+        if (enter()) {
+            try {
+                IfReq current = new IfReq();
+                if (LibC.ioctl(fd, TUNGETIFF, current.memory) == 0) {
+                    name = current.name();
+                }
+            } finally {
+                exit();
+            }
+        }
+        return name;
+    }
+
+    @Override
+    public int mtu() throws IOException {
+        IfReq request = interfaceIoctl(SIOCGIFMTU, 0, "read the MTU of");
+        return request.intValue();
+    }
+
+    @Override
+    public void setMtu(int mtu) throws IOException {
+        interfaceIoctl(SIOCSIFMTU, mtu, "set the MTU to " + mtu + " on");
+    }
+
+    private IfReq interfaceIoctl(long request, int value, String what) throws IOException {
+        enterOrThrow();
+        try {
+            String current = name();
+            IfReq ifreq = IfReq.named(current).intValue(value);
+            int errno = ioctlSocket.ioctl(fd, request, ifreq);
+            if (errno != 0) {
+                throw new IOException("cannot " + what + " " + current + ": " + LibC.describe(errno));
+            }
+            return ifreq;
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Probes the link without side effects. A zero-length write tells whether the fd is still
+     * attached (EBADFD once the interface is deleted); the up/down answer comes from the
+     * interface flags (IFF_UP and IFF_RUNNING), read in whatever namespace the device now lives.
+     *
+     * <p>Why not wireguard-go's probe alone: it relies on IFF_VNET_HDR. Without it the kernel
+     * rejects the empty packet with EINVAL before looking at the link, so the write says "up"
+     * also for a down interface (measured on Linux 6.18); only real packets get EIO when down.
+     */
+    @Override
+    public LinkState linkState() throws IOException {
+        if (gone) {
+            return LinkState.GONE;
+        }
+        enterOrThrow();
+        try {
+            if (detached()) {
+                return LinkState.GONE;
+            }
+            IfReq flags = interfaceIoctl(SIOCGIFFLAGS, 0, "read the flags of");
+            return (flags.flags() & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING) ? LinkState.UP : LinkState.DOWN;
+        } catch (IOException e) {
+            if (detached()) {
+                return LinkState.GONE; // deleted between the two probes
+            }
+            throw e;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Whether the kernel detached our fd from the interface, i.e. it was deleted. */
+    private boolean detached() {
+        while (true) {
+            long written = LibC.write(fd, 0, 0);
+            int errno = written < 0 ? LibC.errno() : 0;
+            if (errno == LibC.EINTR) {
+                continue;
+            }
+            if (errno == LibC.EBADFD) {
+                gone = true;
+            }
+            return gone;
+        }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) {
+            throw new IllegalArgumentException("no room in the buffer for a packet");
+        }
+        if (!enter()) {
+            return CLOSED;
+        }
+        try {
+            if (dst.isDirect()) {
+                return readDirect(dst);
+            }
+            ByteBuffer scratch = readScratch();
+            scratch.clear().limit(Math.min(dst.remaining(), MAX_PACKET));
+            int n = readDirect(scratch);
+            if (n > 0) {
+                dst.put(scratch.flip());
+            }
+            return n;
+        } finally {
+            exit();
+        }
+    }
+
+    private int readDirect(ByteBuffer dst) throws IOException {
+        long address = readerAddress.of(dst) + dst.position();
+        boolean pollSawError = false;
+        while (true) {
+            long n = LibC.read(fd, address, dst.remaining());
+            if (n >= 0) {
+                dst.position(dst.position() + (int) n);
+                return (int) n;
+            }
+            int errno = LibC.errno();
+            switch (errno) {
+                case LibC.EAGAIN:
+                    if (pollSawError) {
+                        gone = true; // poll said error, yet nothing to read: the device is detached
+                        return CLOSED;
+                    }
+                    int revents = awaitReadable();
+                    if (revents < 0) {
+                        return CLOSED;
+                    }
+                    pollSawError = (revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0;
+                    break;
+                case LibC.EINTR:
+                    break;
+                case LibC.EBADFD:
+                    gone = true;
+                    return CLOSED;
+                default:
+                    throw new IOException("cannot read from " + name + ": " + LibC.describe(errno));
+            }
+        }
+    }
+
+    /** Waits until the TUN fd has news; returns its revents, or -1 once woken by {@link #close()}. */
+    private int awaitReadable() throws IOException {
+        while (true) {
+            pollFds.setShort(6, (short) 0);
+            pollFds.setShort(LibC.POLLFD_SIZE + 6, (short) 0);
+            if (LibC.poll(pollFds, 2, -1) < 0) {
+                int errno = LibC.errno();
+                if (errno == LibC.EINTR) {
+                    continue;
+                }
+                throw new IOException("cannot wait for packets on " + name + ": " + LibC.describe(errno));
+            }
+            if (pollFds.getShort(LibC.POLLFD_SIZE + 6) != 0) {
+                return -1;
+            }
+            return pollFds.getShort(6);
+        }
+    }
+
+    private ByteBuffer readScratch() {
+        if (readScratch == null) {
+            readScratch = ByteBuffer.allocateDirect(MAX_PACKET);
+        }
+        return readScratch;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        enterOrThrow();
+        try {
+            AddressCache cache = writerAddresses.get();
+            ByteBuffer direct = src;
+            if (!src.isDirect()) {
+                direct = cache.scratch(src.remaining());
+                direct.put(src.duplicate()).flip();
+            }
+            long address = cache.of(direct) + direct.position();
+            int length = direct.remaining();
+            while (true) {
+                long n = LibC.write(fd, address, length);
+                if (n >= 0) {
+                    src.position(src.position() + (int) n);
+                    return (int) n;
+                }
+                int errno = LibC.errno();
+                if (errno == LibC.EINTR) {
+                    continue;
+                }
+                if (errno == LibC.EBADFD) {
+                    gone = true;
+                    throw new IOException("cannot write to " + name + ": the interface was deleted");
+                }
+                throw new IOException("cannot write a " + length + "-byte packet to " + name + ": "
+                        + LibC.describe(errno));
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void close() {
+        long s;
+        do {
+            s = state.get();
+            if ((s & CLOSED_BIT) != 0) {
+                return;
+            }
+        } while (!state.compareAndSet(s, (s + 1) | CLOSED_BIT)); // close itself is a user until woken
+        try {
+            LibC.write(wakeFd, Pointer.nativeValue(wakeValue), Long.BYTES);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LinuxTun[" + name + ", fd " + fd + "]";
+    }
+
+    private boolean enter() {
+        while (true) {
+            long s = state.get();
+            if ((s & CLOSED_BIT) != 0) {
+                return false;
+            }
+            if (state.compareAndSet(s, s + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private void enterOrThrow() throws IOException {
+        if (!enter()) {
+            throw new IOException("TUN interface " + name + " is closed");
+        }
+    }
+
+    private void exit() {
+        if (state.decrementAndGet() == CLOSED_BIT) {
+            releaseFds();
+        }
+    }
+
+    /** Runs exactly once: by the last user out after {@link #close()}. */
+    private void releaseFds() {
+        ioctlSocket.close();
+        LibC.close(fd);
+        LibC.close(wakeFd);
+    }
+
+    /**
+     * The native address of the last buffer seen, so a buffer used again costs no allocation;
+     * also a per-thread direct copy buffer for heap packets.
+     */
+    private static final class AddressCache {
+        private ByteBuffer buffer;
+        private long address;
+        private ByteBuffer scratch;
+
+        long of(ByteBuffer direct) {
+            if (direct != buffer) {
+                address = Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+                buffer = direct;
+            }
+            return address;
+        }
+
+        ByteBuffer scratch(int size) {
+            if (scratch == null || scratch.capacity() < size) {
+                scratch = ByteBuffer.allocateDirect(Math.max(size, 2048));
+            }
+            return scratch.clear();
+        }
+    }
+}
