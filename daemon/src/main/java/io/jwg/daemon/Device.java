@@ -1,0 +1,262 @@
+package io.jwg.daemon;
+
+import io.jwg.core.tunnel.Engine;
+import io.jwg.core.tunnel.Received;
+import io.jwg.core.tunnel.Tunnel;
+import io.jwg.core.tunnel.Verdict;
+import io.jwg.tun.TunDevice;
+import io.jwg.uapi.UapiDevice;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * One WireGuard interface: the core {@link Engine} wired to a TUN device and a UDP socket.
+ *
+ * <pre>
+ * Outbound: TunReader thread: TUN read -> Engine.encapsulate (route, seal) -> UDP send
+ * Inbound:  UDP event loop:   recvmmsg -> type -> transport: Engine.decapsulate -> TUN write
+ *                                               handshake: HandshakeWorker queue (bounded)
+ * Timers:   Housekeeping thread: due tunnel timers -> Tunnel.poll -> UDP send; link state/MTU
+ * Config:   UAPI threads, one operation at a time under configLock
+ * </pre>
+ *
+ * Locking: the engine and each tunnel guard their own state; the device only serializes
+ * configuration and link transitions (configLock). Every thread that names a tunnel drains its
+ * {@link Tunnel#poll} afterwards with its own output buffer.
+ */
+public final class Device implements UapiDevice, AutoCloseable {
+    /** wireguard-go's default MTU, also what wg-quick sets. */
+    public static final int DEFAULT_MTU = 1420;
+
+    private final Log log;
+    private final TunDevice tun;
+    private final Engine engine;
+    private final UdpTransport udp;
+    private final HandshakeWorker handshakes;
+    private final TunReader tunReader;
+    private final Housekeeping housekeeping;
+    private final Object configLock = new Object();
+    private final ByteBuffer configOut = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile String stopReason = "";
+    private int listenPort;
+    private int fwmark;
+    private boolean linkUp;
+
+    /** A device over {@code tun}; call {@link #start()} to run it. */
+    public Device(TunDevice tun, Log log) {
+        this.tun = tun;
+        this.log = log;
+        this.engine = new Engine(new SystemNanoClock(), new SystemEpochNanoClock(), new SecureRandom());
+        this.handshakes = new HandshakeWorker(this);
+        this.udp = new UdpTransport(log, () -> new InboundHandler(this));
+        this.tunReader = new TunReader(this);
+        this.housekeeping = new Housekeeping(this);
+    }
+
+    /** Starts the data path threads; the link monitor brings the device up when the TUN is up. */
+    public void start() throws IOException {
+        engine.setMtu(tun.mtu());
+        handshakes.start();
+        tunReader.start();
+        housekeeping.start();
+    }
+
+    /** Blocks until the device stopped; returns why. */
+    public String awaitStop() throws InterruptedException {
+        stopped.await();
+        return stopReason;
+    }
+
+    // ---- what the data path threads share ----
+
+    Engine engine0() {
+        return engine;
+    }
+
+    Log log() {
+        return log;
+    }
+
+    TunDevice tun() {
+        return tun;
+    }
+
+    UdpTransport udp() {
+        return udp;
+    }
+
+    HandshakeWorker handshakes() {
+        return handshakes;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Sends everything {@code tunnel} has queued, using the caller's {@code out} buffer. Each
+     * datagram is produced and handed to the socket under the tunnel's lock (the same monitor its
+     * methods use), so datagrams leave in counter order whichever thread produced them.
+     */
+    void drain(Tunnel tunnel, ByteBuffer out, boolean flush) {
+        if (tunnel == null) {
+            return;
+        }
+        while (true) {
+            synchronized (tunnel) {
+                if (tunnel.poll(out) != Verdict.WRITE_TO_NETWORK) {
+                    break;
+                }
+                sendToPeer(tunnel, out, false);
+            }
+        }
+        if (flush) {
+            udp.flush();
+        }
+    }
+
+    /**
+     * The outbound path for one IP packet read from the TUN: route, seal and hand to the socket
+     * under the tunnel's lock (see {@link #drain}); then send whatever the packet queued.
+     */
+    void encapsulateAndSend(ByteBuffer packet, ByteBuffer out, Received scratch) {
+        Tunnel tunnel = engine.route(packet);
+        if (tunnel == null) {
+            engine.encapsulate(packet, out, scratch); // counts the drop by reason
+            return;
+        }
+        synchronized (tunnel) {
+            if (tunnel.encapsulate(packet, out) == Verdict.WRITE_TO_NETWORK) {
+                sendToPeer(tunnel, out, false);
+            }
+        }
+        drain(tunnel, out, true);
+    }
+
+    /** Sends {@code out} to the tunnel's endpoint, accounting a failed send. */
+    void sendToPeer(Tunnel tunnel, ByteBuffer out, boolean flush) {
+        InetSocketAddress endpoint = tunnel.endpoint();
+        if (!udp.send(out, endpoint, flush) && endpoint != null) {
+            tunnel.onSendFailed(out.remaining());
+        }
+    }
+
+    /** Link state from the TUN: up binds the socket and starts the peers, down undoes it. */
+    void setLinkUp(boolean up) {
+        synchronized (configLock) {
+            if (up == linkUp || closed.get()) {
+                return;
+            }
+            linkUp = up;
+            if (up) {
+                log.debug("Interface state was Down, requested Up, now Up");
+                try {
+                    listenPort = udp.bind(listenPort);
+                } catch (IOException e) {
+                    log.error("Unable to update bind: " + e.getMessage());
+                }
+                engine.up();
+                for (Tunnel tunnel : engine.peers()) {
+                    drain(tunnel, configOut, false);
+                }
+                udp.flush();
+            } else {
+                log.debug("Interface state was Up, requested Down, now Down");
+                engine.down();
+                udp.closeChannel();
+            }
+        }
+    }
+
+    /** Stops the device for {@code reason}; idempotent. */
+    public void stop(String reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopReason = reason;
+        log.debug("Device closing: " + reason);
+        housekeeping.stop();
+        tun.close();
+        tunReader.join();
+        handshakes.stop();
+        synchronized (configLock) {
+            engine.down();
+            udp.close();
+        }
+        log.debug("Device closed");
+        stopped.countDown();
+    }
+
+    @Override
+    public void close() {
+        stop("closed");
+    }
+
+    // ---- UapiDevice ----
+
+    @Override
+    public Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public Object configLock() {
+        return configLock;
+    }
+
+    @Override
+    public int listenPort() {
+        synchronized (configLock) {
+            return listenPort;
+        }
+    }
+
+    @Override
+    public void setListenPort(int port) throws IOException {
+        synchronized (configLock) {
+            listenPort = port;
+            if (linkUp) {
+                listenPort = udp.bind(port);
+                for (Tunnel tunnel : engine.peers()) {
+                    drain(tunnel, configOut, false);
+                }
+                udp.flush();
+            }
+        }
+    }
+
+    @Override
+    public int fwmark() {
+        synchronized (configLock) {
+            return fwmark;
+        }
+    }
+
+    @Override
+    public void setFwmark(int mark) throws IOException {
+        synchronized (configLock) {
+            udp.setMark(mark);
+            fwmark = mark;
+        }
+    }
+
+    @Override
+    public void peerChanged(Tunnel tunnel) {
+        synchronized (configLock) {
+            drain(tunnel, configOut, true);
+        }
+    }
+
+    @Override
+    public void peerRemoved(Tunnel tunnel) {
+        // The engine stopped the tunnel; queued work for it is dropped where it is found.
+    }
+}

@@ -1,0 +1,95 @@
+package io.jwg.daemon;
+
+import io.jwg.core.tunnel.Tunnel;
+import io.jwg.tun.TunDevice;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One thread for everything periodic: the protocol timers of every tunnel (woken at the earliest
+ * deadline, at most {@value #MAX_SLEEP_MILLIS} ms apart) and the TUN's link state and MTU,
+ * probed every {@value #LINK_PROBE_MILLIS} ms so that a TUN moved into another namespace is
+ * still followed (as wireguard-go's zero-length-write probe does).
+ */
+final class Housekeeping {
+    private static final long MAX_SLEEP_MILLIS = 100;
+    private static final long LINK_PROBE_MILLIS = 500;
+
+    private final Device device;
+    private final Thread thread;
+    private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
+    private volatile boolean running = true;
+    private long nextProbe;
+
+    Housekeeping(Device device) {
+        this.device = device;
+        this.thread = new DaemonThreads("jwg-timers").newThread(this::run);
+    }
+
+    void start() {
+        probeLink();
+        thread.start();
+    }
+
+    void stop() {
+        running = false;
+        LockSupport.unpark(thread);
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        while (running) {
+            long now = System.nanoTime();
+            if (now - nextProbe >= 0) {
+                nextProbe = now + TimeUnit.MILLISECONDS.toNanos(LINK_PROBE_MILLIS);
+                probeLink();
+            }
+            long earliest = now + TimeUnit.MILLISECONDS.toNanos(MAX_SLEEP_MILLIS);
+            for (Tunnel tunnel : device.engine0().peers()) {
+                long deadline = tunnel.nextDeadline();
+                if (now - deadline >= 0 || tunnel.hasPendingOutput()) {
+                    device.drain(tunnel, out, false);
+                    deadline = tunnel.nextDeadline();
+                }
+                if (deadline - earliest < 0) {
+                    earliest = deadline;
+                }
+            }
+            device.udp().flush();
+            long sleep = earliest - System.nanoTime();
+            if (sleep > 0) {
+                LockSupport.parkNanos(this, Math.max(sleep, TimeUnit.MILLISECONDS.toNanos(1)));
+            }
+        }
+    }
+
+    private void probeLink() {
+        TunDevice tun = device.tun();
+        try {
+            TunDevice.LinkState state = tun.linkState();
+            if (state == TunDevice.LinkState.GONE) {
+                running = false;
+                Thread.ofPlatform().daemon().start(() -> device.stop("TUN device is gone"));
+                return;
+            }
+            int mtu = tun.mtu();
+            if (mtu != device.engine0().mtu()) {
+                device.log().debug("MTU updated: " + mtu);
+                device.engine0().setMtu(mtu);
+            }
+            device.setLinkUp(state == TunDevice.LinkState.UP);
+        } catch (IOException e) {
+            if (!device.isClosed()) {
+                device.log().error("Failed to probe TUN device: " + e.getMessage());
+            }
+        }
+    }
+}

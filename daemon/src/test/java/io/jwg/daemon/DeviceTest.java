@@ -1,0 +1,173 @@
+package io.jwg.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jwg.core.crypto.X25519;
+import io.jwg.core.routing.IpPrefix;
+import io.jwg.core.tunnel.Tunnel;
+import io.jwg.tun.InMemoryTun;
+import io.jwg.tun.TunDevice;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two complete devices in one JVM: in-memory TUNs, real UDP sockets on loopback, configured
+ * through the same {@code UapiDevice} methods the UAPI uses. No root needed.
+ */
+class DeviceTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String INNER_A = "10.9.0.1";
+    private static final String INNER_B = "10.9.0.2";
+
+    private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
+    private final Log log = new Log(Log.Level.VERBOSE, "test", new PrintStream(logs, true));
+    private InMemoryTun tunA;
+    private InMemoryTun tunB;
+    private Device a;
+    private Device b;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        tunA = new InMemoryTun("tuna");
+        tunB = new InMemoryTun("tunb");
+        a = new Device(tunA, log);
+        b = new Device(tunB, log);
+        a.start();
+        b.start();
+        SecureRandom random = new SecureRandom();
+        byte[] privA = new byte[32];
+        byte[] privB = new byte[32];
+        X25519.generatePrivateKey(random, privA);
+        X25519.generatePrivateKey(random, privB);
+        a.engine().setPrivateKey(privA);
+        b.engine().setPrivateKey(privB);
+        a.setListenPort(0);
+        b.setListenPort(0);
+        awaitTrue(() -> a.listenPort() != 0 && b.listenPort() != 0, "both devices bound");
+        Tunnel toB = a.engine().addPeer(b.engine().publicKey());
+        Tunnel toA = b.engine().addPeer(a.engine().publicKey());
+        a.engine().allowedIps().insert(IpPrefix.parse(INNER_B + "/32"), toB);
+        b.engine().allowedIps().insert(IpPrefix.parse(INNER_A + "/32"), toA);
+        toB.setEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort()));
+        a.peerChanged(toB);
+        b.peerChanged(toA);
+    }
+
+    @AfterEach
+    void tearDown() {
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void shouldCarryPacketsBothWaysAfterAHandshake() throws Exception {
+        byte[] request = Packets.udp4(INNER_A, INNER_B, 1000, 2000, "hello through the tunnel".getBytes());
+        assertTrue(tunA.inject(request));
+        assertArrayEquals(request, bytes(tunB.take(TIMEOUT)), logs::toString);
+
+        byte[] reply = Packets.udp4(INNER_B, INNER_A, 2000, 1000, "and back".getBytes());
+        assertTrue(tunB.inject(reply));
+        assertArrayEquals(reply, bytes(tunA.take(TIMEOUT)), logs::toString);
+
+        Tunnel toB = a.engine().peers().getFirst();
+        assertTrue(toB.txBytes() > 0 && toB.rxBytes() > 0);
+        assertNotEquals(0, toB.lastHandshakeEpochNanos());
+    }
+
+    @Test
+    void shouldCarryManyPacketsInOrder() throws Exception {
+        int count = 2_000;
+        try (var executor = Executors.newSingleThreadExecutor()) {
+            Future<?> sender = executor.submit(() -> {
+                for (int i = 0; i < count; i++) {
+                    byte[] packet = Packets.udp4(INNER_A, INNER_B, 1000, 2000, ByteBuffer.allocate(4).putInt(i).array());
+                    while (!tunA.inject(packet)) {
+                        Thread.onSpinWait();
+                    }
+                }
+                return null;
+            });
+            int expected = 0;
+            java.util.List<Integer> seen = new java.util.ArrayList<>();
+            while (expected < count) {
+                ByteBuffer packet = tunB.take(TIMEOUT);
+                assertNotNull(packet, () -> "packet " + "missing\n" + logs);
+                int seq = packet.getInt(packet.limit() - 4);
+                seen.add(seq);
+                // UDP over loopback does not reorder; the device must not either.
+                assertTrue(seq >= expected, "packet " + seq + " after " + expected + " " + seen.subList(Math.max(0, seen.size() - 40), seen.size()));
+                expected = seq + 1;
+            }
+            sender.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void shouldBindOnlyWhileTheLinkIsUp() throws Exception {
+        int port = a.listenPort();
+        tunA.setLinkState(TunDevice.LinkState.DOWN);
+        awaitTrue(() -> !a.engine().isUp(), "engine down after link down");
+        tunA.setLinkState(TunDevice.LinkState.UP);
+        awaitTrue(() -> a.engine().isUp(), "engine up after link up");
+        assertEquals(port, a.listenPort(), "the configured port is bound again");
+    }
+
+    @Test
+    void shouldRebindLiveAndLetThePeerFollow() throws Exception {
+        byte[] first = Packets.udp4(INNER_A, INNER_B, 1, 2, "first".getBytes());
+        tunA.inject(first);
+        assertNotNull(tunB.take(TIMEOUT), logs::toString);
+        int before = a.listenPort();
+        a.setListenPort(0);
+        assertNotEquals(before, a.listenPort());
+        byte[] second = Packets.udp4(INNER_A, INNER_B, 1, 2, "second".getBytes());
+        tunA.inject(second);
+        assertArrayEquals(second, bytes(tunB.take(TIMEOUT)), logs::toString);
+        Tunnel toA = b.engine().peers().getFirst();
+        assertEquals(a.listenPort(), toA.endpoint().getPort(), "roamed to the new port");
+    }
+
+    @Test
+    void shouldStopWhenTheTunIsDeleted() throws Exception {
+        tunA.setLinkState(TunDevice.LinkState.GONE);
+        try (var executor = Executors.newSingleThreadExecutor()) {
+            assertTrue(executor.submit(a::awaitStop).get(2, TimeUnit.SECONDS).contains("gone"));
+        }
+    }
+
+    @Test
+    void shouldFollowTheTunMtu() throws Exception {
+        tunA.setMtu(9000);
+        awaitTrue(() -> a.engine().mtu() == 9000, "engine MTU follows the TUN");
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        assertNotNull(buffer, "no packet arrived");
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+
+    private void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, () -> "timed out waiting for: " + what + "\n" + logs);
+            Thread.sleep(10); // other threads drive the state; nothing to inject a clock into
+        }
+    }
+}
