@@ -7,9 +7,11 @@ import io.jwg.core.tunnel.Verdict;
 import io.jwg.tun.TunDevice;
 import io.jwg.uapi.UapiDevice;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -43,6 +45,8 @@ public final class Device implements UapiDevice, AutoCloseable {
     private final Housekeeping housekeeping;
     private final Object configLock = new Object();
     private final ByteBuffer configOut = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
+    private final UdpSender configSender = new UdpSender();
+    private final ConcurrentHashMap<Tunnel, InetAddress> stickySources = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile String stopReason = "";
@@ -97,37 +101,41 @@ public final class Device implements UapiDevice, AutoCloseable {
         return handshakes;
     }
 
+    void probeLinkNow() {
+        housekeeping.probeLink();
+    }
+
     boolean isClosed() {
         return closed.get();
     }
 
     /**
-     * Sends everything {@code tunnel} has queued, using the caller's {@code out} buffer. Each
-     * datagram is produced and handed to the socket under the tunnel's lock (the same monitor its
+     * Sends everything {@code tunnel} has queued, using the caller's {@code out} buffer and
+     * sender. Each datagram is produced and sent under the tunnel's lock (the monitor its own
      * methods use), so datagrams leave in counter order whichever thread produced them.
      */
-    void drain(Tunnel tunnel, ByteBuffer out, boolean flush) {
+    void drain(Tunnel tunnel, ByteBuffer out, UdpSender sender) {
         if (tunnel == null) {
             return;
+        }
+        if (tunnel.takeSourceClearRequest()) {
+            stickySources.remove(tunnel);
         }
         while (true) {
             synchronized (tunnel) {
                 if (tunnel.poll(out) != Verdict.WRITE_TO_NETWORK) {
-                    break;
+                    return;
                 }
-                sendToPeer(tunnel, out, false);
+                sendToPeer(tunnel, out, sender);
             }
-        }
-        if (flush) {
-            udp.flush();
         }
     }
 
     /**
-     * The outbound path for one IP packet read from the TUN: route, seal and hand to the socket
-     * under the tunnel's lock (see {@link #drain}); then send whatever the packet queued.
+     * The outbound path for one IP packet read from the TUN: route, seal and send under the
+     * tunnel's lock (see {@link #drain}); then send whatever the packet queued.
      */
-    void encapsulateAndSend(ByteBuffer packet, ByteBuffer out, Received scratch) {
+    void encapsulateAndSend(ByteBuffer packet, ByteBuffer out, Received scratch, UdpSender sender) {
         Tunnel tunnel = engine.route(packet);
         if (tunnel == null) {
             engine.encapsulate(packet, out, scratch); // counts the drop by reason
@@ -135,17 +143,48 @@ public final class Device implements UapiDevice, AutoCloseable {
         }
         synchronized (tunnel) {
             if (tunnel.encapsulate(packet, out) == Verdict.WRITE_TO_NETWORK) {
-                sendToPeer(tunnel, out, false);
+                sendToPeer(tunnel, out, sender);
             }
         }
-        drain(tunnel, out, true);
+        drain(tunnel, out, sender);
     }
 
-    /** Sends {@code out} to the tunnel's endpoint, accounting a failed send. */
-    void sendToPeer(Tunnel tunnel, ByteBuffer out, boolean flush) {
+    /** Sends {@code out} to the tunnel's endpoint from its sticky source; accounts a failure. */
+    void sendToPeer(Tunnel tunnel, ByteBuffer out, UdpSender sender) {
         InetSocketAddress endpoint = tunnel.endpoint();
-        if (!udp.send(out, endpoint, flush) && endpoint != null) {
+        if (endpoint == null) {
+            return;
+        }
+        InetAddress source = stickySources.get(tunnel);
+        UdpSender.Result result = udp.send(sender, out, endpoint, source);
+        if (result == UdpSender.Result.SOURCE_UNUSABLE) {
+            // The address the peer last reached us on is gone: forget it and let routing choose.
+            stickySources.remove(tunnel, source);
+            result = udp.send(sender, out, endpoint, null);
+        }
+        if (result != UdpSender.Result.SENT) {
             tunnel.onSendFailed(out.remaining());
+        }
+    }
+
+    /** Replies to {@code destination} (cookie replies, handshake responses) from {@code local}. */
+    void reply(ByteBuffer out, InetSocketAddress destination, InetAddress local, UdpSender sender) {
+        if (udp.send(sender, out, destination, local) == UdpSender.Result.SOURCE_UNUSABLE) {
+            udp.send(sender, out, destination, null);
+        }
+    }
+
+    /**
+     * Remembers the local address an authenticated packet from {@code tunnel} arrived at, to send
+     * from it (wireguard-go's sticky source); null or a wildcard address forgets it.
+     */
+    void noteLocalAddress(Tunnel tunnel, InetAddress local) {
+        if (local == null || local.isAnyLocalAddress()) {
+            return;
+        }
+        InetAddress known = stickySources.get(tunnel);
+        if (!local.equals(known)) {
+            stickySources.put(tunnel, local);
         }
     }
 
@@ -165,9 +204,8 @@ public final class Device implements UapiDevice, AutoCloseable {
                 }
                 engine.up();
                 for (Tunnel tunnel : engine.peers()) {
-                    drain(tunnel, configOut, false);
+                    drain(tunnel, configOut, configSender);
                 }
-                udp.flush();
             } else {
                 log.debug("Interface state was Up, requested Down, now Down");
                 engine.down();
@@ -225,10 +263,10 @@ public final class Device implements UapiDevice, AutoCloseable {
             listenPort = port;
             if (linkUp) {
                 listenPort = udp.bind(port);
+                stickySources.clear();
                 for (Tunnel tunnel : engine.peers()) {
-                    drain(tunnel, configOut, false);
+                    drain(tunnel, configOut, configSender);
                 }
-                udp.flush();
             }
         }
     }
@@ -251,12 +289,12 @@ public final class Device implements UapiDevice, AutoCloseable {
     @Override
     public void peerChanged(Tunnel tunnel) {
         synchronized (configLock) {
-            drain(tunnel, configOut, true);
+            drain(tunnel, configOut, configSender);
         }
     }
 
     @Override
     public void peerRemoved(Tunnel tunnel) {
-        // The engine stopped the tunnel; queued work for it is dropped where it is found.
+        stickySources.remove(tunnel);
     }
 }

@@ -5,6 +5,7 @@ import io.jwg.core.tunnel.Received;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.core.tunnel.Verdict;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ final class HandshakeWorker {
     private final ArrayBlockingQueue<DatagramPacket> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
     private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
     private final Received received = new Received();
+    private final UdpSender sender = new UdpSender();
     private final Thread thread;
     private volatile long underLoadUntil;
     private volatile boolean running = true;
@@ -88,11 +90,14 @@ final class HandshakeWorker {
         if (log.verbose()) {
             logOutcome(log, verdict, tunnel, source);
         }
+        InetAddress local = packet.recipient() == null ? null : packet.recipient().getAddress();
         if (verdict == Verdict.WRITE_TO_NETWORK) {
-            device.udp().send(out, source, false);
+            device.reply(out, source, local, sender);
         }
-        device.drain(tunnel, out, false);
-        device.udp().flush();
+        if (tunnel != null && verdict != Verdict.DROP && !received.cookieReplySent()) {
+            device.noteLocalAddress(tunnel, local);
+        }
+        device.drain(tunnel, out, sender);
     }
 
     private void logOutcome(Log log, Verdict verdict, Tunnel tunnel, java.net.InetSocketAddress source) {

@@ -15,13 +15,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Housekeeping {
     private static final long MAX_SLEEP_MILLIS = 100;
-    private static final long LINK_PROBE_MILLIS = 500;
+    private static final long LINK_PROBE_MILLIS = 100;
 
     private final Device device;
     private final Thread thread;
     private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
+    private final UdpSender sender = new UdpSender();
     private volatile boolean running = true;
     private long nextProbe;
+    private LinkEvents linkEvents;
 
     Housekeeping(Device device) {
         this.device = device;
@@ -30,11 +32,15 @@ final class Housekeeping {
 
     void start() {
         probeLink();
+        linkEvents = LinkEvents.start(this::probeLink, device.log());
         thread.start();
     }
 
     void stop() {
         running = false;
+        if (linkEvents != null) {
+            linkEvents.close();
+        }
         LockSupport.unpark(thread);
         if (Thread.currentThread() != thread) {
             try {
@@ -56,14 +62,13 @@ final class Housekeeping {
             for (Tunnel tunnel : device.engine0().peers()) {
                 long deadline = tunnel.nextDeadline();
                 if (now - deadline >= 0 || tunnel.hasPendingOutput()) {
-                    device.drain(tunnel, out, false);
+                    device.drain(tunnel, out, sender);
                     deadline = tunnel.nextDeadline();
                 }
                 if (deadline - earliest < 0) {
                     earliest = deadline;
                 }
             }
-            device.udp().flush();
             long sleep = earliest - System.nanoTime();
             if (sleep > 0) {
                 LockSupport.parkNanos(this, Math.max(sleep, TimeUnit.MILLISECONDS.toNanos(1)));
@@ -71,7 +76,8 @@ final class Housekeeping {
         }
     }
 
-    private void probeLink() {
+    /** Probes the link now (the TUN reader saw a packet while the device was down). */
+    synchronized void probeLink() {
         TunDevice tun = device.tun();
         try {
             TunDevice.LinkState state = tun.linkState();

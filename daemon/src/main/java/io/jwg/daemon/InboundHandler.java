@@ -14,8 +14,8 @@ import java.nio.ByteBuffer;
 /**
  * The UDP channel's only handler, on the event loop: handshake messages (type 1 and 2) go to the
  * {@link HandshakeWorker} queue; cookie replies and transport messages are decapsulated inline and
- * decrypted packets written to the TUN. Replies are written without flushing and flushed once
- * per read batch. It releases every datagram it is given (or hands ownership to the worker).
+ * decrypted packets written to the TUN; replies leave through this thread's {@link UdpSender}.
+ * It releases every datagram it is given (or hands ownership to the worker).
  */
 final class InboundHandler extends ChannelInboundHandlerAdapter {
     private static final int TYPE_INITIATION = 1;
@@ -24,6 +24,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     private final Device device;
     private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
     private final Received received = new Received();
+    private final UdpSender sender = new UdpSender();
 
     InboundHandler(Device device) {
         this.device = device;
@@ -44,18 +45,19 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             }
         }
         try {
-            receive(content, packet.sender());
+            receive(content, packet.sender(), packet.recipient());
         } finally {
             packet.release();
         }
     }
 
-    private void receive(ByteBuf content, InetSocketAddress source) {
+    private void receive(ByteBuf content, InetSocketAddress source, InetSocketAddress recipient) {
         ByteBuffer datagram = content.nioBuffer();
         Verdict verdict = device.engine0().decapsulate(datagram, source, false, out, received);
         Tunnel tunnel = received.tunnel();
         switch (verdict) {
             case WRITE_TO_TUNNEL -> {
+                device.noteLocalAddress(tunnel, recipient == null ? null : recipient.getAddress());
                 try {
                     device.tun().write(out);
                 } catch (IOException e) {
@@ -64,19 +66,14 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
             }
-            case WRITE_TO_NETWORK -> device.udp().send(out, source, false);
+            case WRITE_TO_NETWORK -> device.reply(out, source, recipient == null ? null : recipient.getAddress(), sender);
             case DONE, DROP -> {
                 // Nothing to emit; the engine counted any drop.
             }
         }
         if (tunnel != null) {
-            device.drain(tunnel, out, false);
+            device.drain(tunnel, out, sender);
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
     }
 
     @Override

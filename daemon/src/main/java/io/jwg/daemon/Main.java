@@ -41,7 +41,7 @@ public final class Main {
             usage(err);
             return 1;
         }
-        return 1; // TEMP
+        return new DaemonCommand(ifname, System.getenv(), err).run();
     }
 
     private static void usage(PrintStream out) {

@@ -15,6 +15,7 @@ final class TunReader {
     private final ByteBuffer in = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
     private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
     private final Received received = new Received();
+    private final UdpSender sender = new UdpSender();
 
     TunReader(Device device) {
         this.device = device;
@@ -58,11 +59,15 @@ final class TunReader {
                 return;
             }
             in.flip();
+            if (!device.engine0().isUp()) {
+                // A TUN only yields packets once it is up: do not wait for the next probe.
+                device.probeLinkNow();
+            }
             send();
         }
     }
 
     private void send() {
-        device.encapsulateAndSend(in, out, received);
+        device.encapsulateAndSend(in, out, received, sender);
     }
 }

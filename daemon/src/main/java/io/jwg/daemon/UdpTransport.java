@@ -1,8 +1,6 @@
 package io.jwg.daemon;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
@@ -15,21 +13,23 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
- * The device's UDP socket: one dual-stack Netty datagram channel (epoll with recvmmsg, NIO only
- * when epoll is unavailable), bound when the interface goes up, rebound live when the listen port
- * changes, closed when it goes down. Sends copy the engine's output into a pooled direct buffer;
- * callers batch with {@code flush=false} and flush once.
+ * The device's UDP socket: one dual-stack Netty epoll datagram channel, bound when the interface
+ * goes up, rebound live when the listen port changes, closed when it goes down. Netty receives
+ * (recvmmsg, with the local destination address of each datagram); sends go out through
+ * {@link UdpSender} on the channel's file descriptor, from whichever thread produced them. NIO
+ * replaces epoll only where epoll is unavailable (logged once); it then also sends.
  */
 final class UdpTransport implements AutoCloseable {
     /** Largest datagram we accept: the largest UDP payload. */
@@ -43,7 +43,10 @@ final class UdpTransport implements AutoCloseable {
     private final boolean epoll;
     private final EventLoopGroup group;
     private final Supplier<ChannelHandler> handler;
+    private final ReentrantReadWriteLock sendLock = new ReentrantReadWriteLock();
     private volatile Channel channel;
+    private int fd = -1;
+    private boolean ipv6;
     private int port;
     private int mark;
 
@@ -71,16 +74,25 @@ final class UdpTransport implements AutoCloseable {
     synchronized int bind(int requestedPort) throws IOException {
         closeChannel();
         Channel bound;
+        SocketProtocolFamily family = SocketProtocolFamily.INET6;
         try {
-            bound = open(SocketProtocolFamily.INET6, requestedPort);
+            bound = open(family, requestedPort);
         } catch (IOException e) {
             if (e instanceof BindException) {
                 throw e;
             }
             // IPv6 disabled on this host: IPv4 only.
-            bound = open(SocketProtocolFamily.INET, requestedPort);
+            family = SocketProtocolFamily.INET;
+            bound = open(family, requestedPort);
         }
-        channel = bound;
+        sendLock.writeLock().lock();
+        try {
+            channel = bound;
+            fd = bound instanceof EpollDatagramChannel e ? e.fd().intValue() : -1;
+            ipv6 = family == SocketProtocolFamily.INET6;
+        } finally {
+            sendLock.writeLock().unlock();
+        }
         port = ((InetSocketAddress) bound.localAddress()).getPort();
         applyMark(bound);
         return port;
@@ -133,44 +145,44 @@ final class UdpTransport implements AutoCloseable {
         }
     }
 
-    /** The allocator for outgoing datagrams. */
-    ByteBufAllocator alloc() {
-        Channel c = channel;
-        return c == null ? ByteBufAllocator.DEFAULT : c.alloc();
-    }
-
     /**
-     * Sends the bytes between {@code datagram}'s position and limit to {@code destination};
-     * returns false (nothing queued) when the socket is closed.
+     * Sends the datagram (a direct buffer, position to limit) to {@code destination}, from
+     * {@code source} when not null, through the calling thread's {@code sender}. The socket
+     * cannot be closed or replaced while a send is in progress.
      */
-    boolean send(ByteBuffer datagram, InetSocketAddress destination, boolean flush) {
-        Channel c = channel;
-        if (c == null || destination == null) {
-            return false;
+    UdpSender.Result send(UdpSender sender, ByteBuffer datagram, InetSocketAddress destination, InetAddress source) {
+        if (destination == null) {
+            return UdpSender.Result.FAILED;
         }
-        ByteBuf buf = c.alloc().directBuffer(datagram.remaining());
-        buf.writeBytes(datagram.duplicate());
-        DatagramPacket packet = new DatagramPacket(buf, destination);
-        if (flush) {
-            c.writeAndFlush(packet, c.voidPromise());
-        } else {
-            c.write(packet, c.voidPromise());
-        }
-        return true;
-    }
-
-    /** Flushes writes queued with {@code flush=false}. */
-    void flush() {
-        Channel c = channel;
-        if (c != null) {
-            c.flush();
+        sendLock.readLock().lock();
+        try {
+            if (fd >= 0) {
+                return sender.send(fd, ipv6, datagram, destination, source);
+            }
+            Channel c = channel;
+            if (c == null) {
+                return UdpSender.Result.DROPPED;
+            }
+            // NIO fallback: no file descriptor to send on, so through Netty (no sticky source).
+            io.netty.buffer.ByteBuf buf = c.alloc().directBuffer(datagram.remaining());
+            buf.writeBytes(datagram.duplicate());
+            c.writeAndFlush(new io.netty.channel.socket.DatagramPacket(buf, destination), c.voidPromise());
+            return UdpSender.Result.SENT;
+        } finally {
+            sendLock.readLock().unlock();
         }
     }
 
     /** Closes the socket (the interface went down); {@link #bind} opens it again. */
     synchronized void closeChannel() {
         Channel c = channel;
-        channel = null;
+        sendLock.writeLock().lock();
+        try {
+            channel = null;
+            fd = -1;
+        } finally {
+            sendLock.writeLock().unlock();
+        }
         if (c != null) {
             c.close().awaitUninterruptibly();
         }

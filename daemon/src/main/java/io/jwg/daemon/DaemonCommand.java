@@ -1,0 +1,133 @@
+package io.jwg.daemon;
+
+import io.jwg.tun.LinuxTun;
+import io.jwg.tun.TunDevice;
+import io.jwg.uapi.UapiServer;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * {@code jwg [-f] IFNAME}: creates (or adopts, {@code WG_TUN_FD}) the TUN, starts the device,
+ * opens (or adopts, {@code WG_UAPI_FD}) the UAPI socket, reports readiness and runs until SIGTERM
+ * or SIGINT, until the TUN is deleted, or until the socket file is deleted. Daemonizing is the
+ * launcher's job (a JVM cannot fork): it runs this in a new session and waits for the readiness
+ * line this writes to {@code JWG_READY_FILE}.
+ */
+final class DaemonCommand {
+    private final String ifname;
+    private final Map<String, String> env;
+    private final PrintStream err;
+
+    DaemonCommand(String ifname, Map<String, String> env, PrintStream err) {
+        this.ifname = ifname;
+        this.env = env;
+        this.err = err;
+    }
+
+    int run() {
+        Log log = new Log(Log.parseLevel(env.get("LOG_LEVEL")), ifname, System.out);
+        TunDevice tun;
+        try {
+            tun = openTun();
+        } catch (IOException | RuntimeException e) {
+            return fail("Failed to create TUN device: " + message(e));
+        }
+        Device device = new Device(tun, log);
+        try {
+            device.start();
+        } catch (IOException | RuntimeException e) {
+            device.stop("start failed");
+            return fail("Failed to start device: " + message(e));
+        }
+        log.debug("Device started");
+        UapiServer uapi;
+        try {
+            uapi = openUapi(device, log);
+        } catch (IOException | RuntimeException e) {
+            device.stop("UAPI failed");
+            return fail("Failed to listen on uapi socket: " + message(e));
+        }
+        log.debug("UAPI listener started");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM/SIGINT: stop like wireguard-go and exit 0, not the JVM's 143.
+            uapi.close();
+            device.stop("received signal");
+            Runtime.getRuntime().halt(0);
+        }, "jwg-shutdown"));
+        ready("ok");
+        String reason;
+        try {
+            reason = device.awaitStop();
+        } catch (InterruptedException e) {
+            reason = "interrupted";
+        }
+        uapi.close();
+        device.stop(reason);
+        log.debug("Shutting down: " + reason);
+        return 0;
+    }
+
+    private TunDevice openTun() throws IOException {
+        String fd = env.get("WG_TUN_FD");
+        if (fd != null) {
+            return LinuxTun.adopt(parseFd(fd, "WG_TUN_FD"));
+        }
+        LinuxTun tun = LinuxTun.open(ifname);
+        try {
+            tun.setMtu(Device.DEFAULT_MTU);
+        } catch (IOException e) {
+            tun.close();
+            throw e;
+        }
+        return tun;
+    }
+
+    private UapiServer openUapi(Device device, Log log) throws IOException {
+        Runnable onDeleted = () -> device.stop("UAPI socket was removed");
+        String fd = env.get("WG_UAPI_FD");
+        if (fd != null) {
+            return UapiServer.adopt(parseFd(fd, "WG_UAPI_FD"), UapiServer.SOCKET_DIRECTORY, device.tun().name(), device,
+                    UapiServer.Options.DEFAULT, onDeleted);
+        }
+        return UapiServer.bind(device.tun().name(), device, onDeleted);
+    }
+
+    private static int parseFd(String value, String name) throws IOException {
+        try {
+            int fd = Integer.parseInt(value.trim());
+            if (fd >= 0) {
+                return fd;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error below
+        }
+        throw new IOException(name + " is not a file descriptor: " + value);
+    }
+
+    private int fail(String message) {
+        err.println(message);
+        ready(message);
+        return 1;
+    }
+
+    /** Tells a waiting launcher how start-up went: {@code ok} or the one-line error. */
+    private void ready(String line) {
+        String path = env.get("JWG_READY_FILE");
+        if (path == null || path.isEmpty()) {
+            return;
+        }
+        try (FileOutputStream out = new FileOutputStream(path)) {
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            err.println("cannot report readiness to " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static String message(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,201 @@
+package io.jwg.daemon;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * Sends datagrams on the device's UDP socket with {@code sendmsg(2)}, straight from the calling
+ * thread, optionally from a chosen local address (an {@code IP_PKTINFO}/{@code IPV6_PKTINFO}
+ * control message: wireguard-go's sticky source address, which Netty cannot attach).
+ *
+ * <p>Why not {@code Channel.write}: from any thread but the event loop, each Netty write is a task
+ * handed to the event loop, one more thread wake-up per packet; and Netty has no way to choose
+ * the source address. One sender per thread; all its native memory is allocated once, and a send
+ * allocates nothing unless the destination object changed.
+ */
+final class UdpSender {
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int SOL_IP = 0;
+    private static final int IP_PKTINFO = 8;
+    private static final int SOL_IPV6 = 41;
+    private static final int IPV6_PKTINFO = 50;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
+    private static final int EINTR = 4;
+    private static final short POLLOUT = 4;
+    /** How long a full socket buffer may block a sender before the datagram is dropped. */
+    private static final int FULL_BUFFER_WAIT_MILLIS = 100;
+
+    // struct msghdr (x86_64/aarch64): name, namelen, iov, iovlen, control, controllen, flags
+    private static final int MSG_NAME = 0;
+    private static final int MSG_NAMELEN = 8;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MSG_CONTROL = 32;
+    private static final int MSG_CONTROLLEN = 40;
+    private static final int MSGHDR_SIZE = 56;
+    private static final int IOVEC_SIZE = 16;
+    private static final int SOCKADDR_SIZE = 28;
+    private static final int CMSG_HEADER = 16;
+    private static final int CONTROL_SIZE = 48;
+
+    static {
+        Native.register(UdpSender.class, NativeLibrary.getInstance("c"));
+    }
+
+    private static native long sendmsg(int fd, long msghdr, int flags);
+
+    private static native int poll(long fds, long count, int timeoutMillis);
+
+    private final Memory memory = new Memory(MSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_SIZE + CONTROL_SIZE + 8);
+    private final long msghdr;
+    private final long iovec;
+    private final long sockaddr;
+    private final long control;
+    private final long pollfd;
+    private ByteBuffer lastBuffer;
+    private long lastBufferAddress;
+    private InetSocketAddress lastDestination;
+    private int sockaddrLength;
+    private InetAddress lastSource;
+    private int controlLength;
+
+    UdpSender() {
+        memory.clear();
+        long base = Pointer.nativeValue(memory);
+        msghdr = base;
+        iovec = base + MSGHDR_SIZE;
+        sockaddr = iovec + IOVEC_SIZE;
+        control = sockaddr + SOCKADDR_SIZE + 4; // 8-byte aligned
+        pollfd = control + CONTROL_SIZE;
+        memory.setLong(MSG_NAME, sockaddr);
+        memory.setLong(MSG_IOV, iovec);
+        memory.setLong(MSG_IOVLEN, 1);
+    }
+
+    /** What a send came to. */
+    enum Result { SENT, DROPPED, SOURCE_UNUSABLE, FAILED }
+
+    /**
+     * Sends the bytes between {@code datagram}'s position and limit (a direct buffer) to
+     * {@code destination} through socket {@code fd}, from {@code source} when not null.
+     * {@code ipv6Socket} says how to encode addresses (a dual-stack socket takes IPv4-mapped ones).
+     */
+    Result send(int fd, boolean ipv6Socket, ByteBuffer datagram, InetSocketAddress destination, InetAddress source) {
+        if (datagram != lastBuffer) {
+            lastBuffer = datagram;
+            lastBufferAddress = Pointer.nativeValue(Native.getDirectBufferPointer(datagram));
+        }
+        if (destination != lastDestination) {
+            if (!encodeDestination(destination, ipv6Socket)) {
+                return Result.FAILED;
+            }
+            lastDestination = destination;
+        }
+        if (source != lastSource) {
+            encodeSource(source, ipv6Socket);
+            lastSource = source;
+        }
+        memory.setLong(iovec - msghdr, lastBufferAddress + datagram.position());
+        memory.setLong(iovec - msghdr + 8, datagram.remaining());
+        memory.setInt(MSG_NAMELEN, sockaddrLength);
+        memory.setLong(MSG_CONTROL, controlLength == 0 ? 0 : control);
+        memory.setLong(MSG_CONTROLLEN, controlLength);
+        while (true) {
+            long sent = sendmsg(fd, msghdr, MSG_DONTWAIT);
+            if (sent >= 0) {
+                return Result.SENT;
+            }
+            int errno = Native.getLastError();
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                if (!awaitWritable(fd)) {
+                    return Result.DROPPED;
+                }
+                continue;
+            }
+            // EINVAL/EADDRNOTAVAIL with a source address: it is gone from this host.
+            return source != null ? Result.SOURCE_UNUSABLE : Result.FAILED;
+        }
+    }
+
+    private boolean awaitWritable(int fd) {
+        memory.setInt(pollfd - msghdr, fd);
+        memory.setShort(pollfd - msghdr + 4, POLLOUT);
+        memory.setShort(pollfd - msghdr + 6, (short) 0);
+        return poll(pollfd, 1, FULL_BUFFER_WAIT_MILLIS) > 0;
+    }
+
+    private boolean encodeDestination(InetSocketAddress destination, boolean ipv6Socket) {
+        InetAddress address = destination.getAddress();
+        if (address == null) {
+            return false;
+        }
+        long off = sockaddr - msghdr;
+        int port = destination.getPort();
+        byte[] bytes = address.getAddress();
+        if (ipv6Socket) {
+            memory.setShort(off, (short) AF_INET6);
+            memory.setShort(off + 2, Short.reverseBytes((short) port));
+            memory.setInt(off + 4, 0);
+            if (bytes.length == 4) {
+                memory.setLong(off + 8, 0);
+                memory.setInt(off + 16, 0xffff0000);
+                memory.write(off + 20, bytes, 0, 4);
+            } else {
+                memory.write(off + 8, bytes, 0, 16);
+            }
+            memory.setInt(off + 24, address instanceof Inet6Address v6 ? v6.getScopeId() : 0);
+            sockaddrLength = SOCKADDR_SIZE;
+        } else {
+            if (!(address instanceof Inet4Address)) {
+                return false;
+            }
+            memory.setShort(off, (short) AF_INET);
+            memory.setShort(off + 2, Short.reverseBytes((short) port));
+            memory.write(off + 4, bytes, 0, 4);
+            memory.setLong(off + 8, 0);
+            sockaddrLength = 16;
+        }
+        return true;
+    }
+
+    private void encodeSource(InetAddress source, boolean ipv6Socket) {
+        long off = control - msghdr;
+        if (source == null) {
+            controlLength = 0;
+            return;
+        }
+        byte[] bytes = source.getAddress();
+        if (bytes.length == 4) {
+            // struct in_pktinfo { int ifindex; in_addr spec_dst; in_addr addr; }
+            memory.setLong(off, CMSG_HEADER + 12);
+            memory.setInt(off + 8, SOL_IP);
+            memory.setInt(off + 12, IP_PKTINFO);
+            memory.setInt(off + 16, 0);
+            memory.write(off + 20, bytes, 0, 4);
+            memory.setInt(off + 24, 0);
+            controlLength = CMSG_HEADER + 16;
+        } else if (ipv6Socket) {
+            // struct in6_pktinfo { in6_addr addr; int ifindex; }
+            memory.setLong(off, CMSG_HEADER + 20);
+            memory.setInt(off + 8, SOL_IPV6);
+            memory.setInt(off + 12, IPV6_PKTINFO);
+            memory.write(off + 16, bytes, 0, 16);
+            memory.setInt(off + 32, source instanceof Inet6Address v6 ? v6.getScopeId() : 0);
+            controlLength = CMSG_HEADER + 24;
+        } else {
+            controlLength = 0;
+        }
+    }
+}
