@@ -59,6 +59,8 @@ public final class Device implements UapiDevice, AutoCloseable {
         this.tun = tun;
         this.log = log;
         this.engine = new Engine(new SystemNanoClock(), new SystemEpochNanoClock(), new SecureRandom());
+        // Down until the TUN link is up and the socket bound, as wireguard-go starts.
+        engine.down();
         this.handshakes = new HandshakeWorker(this);
         this.udp = new UdpTransport(log, () -> new InboundHandler(this));
         this.tunReader = new TunReader(this);
@@ -68,6 +70,7 @@ public final class Device implements UapiDevice, AutoCloseable {
     /** Starts the data path threads; the link monitor brings the device up when the TUN is up. */
     public void start() throws IOException {
         engine.setMtu(tun.mtu());
+        Thread.ofPlatform().daemon().name("jwg-warm-up").start(udp::warmUp);
         handshakes.start();
         tunReader.start();
         housekeeping.start();
@@ -156,6 +159,9 @@ public final class Device implements UapiDevice, AutoCloseable {
             return;
         }
         InetAddress source = stickySources.get(tunnel);
+        if (log.verbose() && out.remaining() > 0 && out.get(out.position()) == 1) {
+            log.debug(Peers.name(tunnel) + " - Sending handshake initiation");
+        }
         UdpSender.Result result = udp.send(sender, out, endpoint, source);
         if (result == UdpSender.Result.SOURCE_UNUSABLE) {
             // The address the peer last reached us on is gone: forget it and let routing choose.
@@ -164,6 +170,9 @@ public final class Device implements UapiDevice, AutoCloseable {
         }
         if (result != UdpSender.Result.SENT) {
             tunnel.onSendFailed(out.remaining());
+            if (log.verbose()) {
+                log.debug(Peers.name(tunnel) + " - Failed to send packet to " + endpoint + ": " + result + " (errno " + sender.lastErrno() + ", " + Thread.currentThread().getName() + ", port " + udp.boundPort() + ")");
+            }
         }
     }
 

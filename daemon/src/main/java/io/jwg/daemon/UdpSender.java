@@ -67,6 +67,7 @@ final class UdpSender {
     private int sockaddrLength;
     private InetAddress lastSource;
     private int controlLength;
+    private int lastErrno;
 
     UdpSender() {
         memory.clear();
@@ -118,6 +119,7 @@ final class UdpSender {
             if (errno == EINTR) {
                 continue;
             }
+            lastErrno = errno;
             if (errno == EAGAIN) {
                 if (!awaitWritable(fd)) {
                     return Result.DROPPED;
@@ -127,6 +129,11 @@ final class UdpSender {
             // EINVAL/EADDRNOTAVAIL with a source address: it is gone from this host.
             return source != null ? Result.SOURCE_UNUSABLE : Result.FAILED;
         }
+    }
+
+    /** The errno of the last failed send, for logs. */
+    int lastErrno() {
+        return lastErrno;
     }
 
     private boolean awaitWritable(int fd) {

@@ -128,6 +128,25 @@ final class UdpTransport implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Loads and links Netty's datagram path by binding and closing a throwaway socket on an
+     * ephemeral loopback port, so the first real bind (when the link goes up) takes
+     * milliseconds, not the second a cold JVM needs; a handshake sent to us meanwhile is lost.
+     */
+    void warmUp() {
+        try {
+            Bootstrap bootstrap = new Bootstrap().group(group).handler(new io.netty.channel.ChannelInboundHandlerAdapter());
+            bootstrap.channelFactory(() -> epoll ? new EpollDatagramChannel(SocketProtocolFamily.INET)
+                    : new NioDatagramChannel(SocketProtocolFamily.INET));
+            Channel c = bootstrap.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
+            c.close().sync();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("UDP warm-up failed: " + e);
+        }
+    }
+
     /** Sets (0 clears) the fwmark, applying it at once when bound. */
     synchronized void setMark(int newMark) throws IOException {
         mark = newMark;
