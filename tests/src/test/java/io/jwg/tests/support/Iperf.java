@@ -49,7 +49,16 @@ public final class Iperf {
                 throw new AssertionError("iperf3 failed: " + result.describe());
             }
             String json = result.stdout();
-            String end = json.substring(Math.max(0, json.lastIndexOf("\"end\"")));
+            // The summary is the top-level "end" object; interval and stream objects have numeric "end"s.
+            Matcher summary = Pattern.compile("\"end\"\\s*:\\s*\\{").matcher(json);
+            int at = -1;
+            while (summary.find()) {
+                at = summary.start();
+            }
+            if (at < 0) {
+                throw new AssertionError("no summary in iperf3 output: " + result.describe());
+            }
+            String end = json.substring(at);
             // TCP and (since iperf3 3.x) UDP both report end.sum_sent and end.sum_received; for UDP
             // sum_received also carries the server's loss count.
             String received = section(end, "sum_received");

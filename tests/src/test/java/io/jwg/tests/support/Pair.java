@@ -125,9 +125,15 @@ public final class Pair implements AutoCloseable {
         b = track(options.factoryB.apply(nsB));
         boolean v6 = options.outer == Family.V6;
         configure(a, keysA, PORT, keysB, options.endpointOnA ? endpoint(v6 ? OUTER_B6 : OUTER_B4, PORT) : null,
-                INNER_B4 + "/32," + INNER_B6 + "/128", options.keepalive);
+                INNER_B4 + "/32," + INNER_B6 + "/128", 0);
         configure(b, keysB, PORT, keysA, options.endpointOnB ? endpoint(v6 ? OUTER_A6 : OUTER_A4, PORT) : null,
-                INNER_A4 + "/32," + INNER_A6 + "/128", options.keepalive);
+                INNER_A4 + "/32," + INNER_A6 + "/128", 0);
+        if (options.keepalive > 0) {
+            // Only now: a keepalive sends an initiation at once, lost if the other side were not configured yet.
+            String seconds = Integer.toString(options.keepalive);
+            a.wgOk("set", a.ifname(), "peer", keysB.publicKey(), "persistent-keepalive", seconds);
+            b.wgOk("set", b.ifname(), "peer", keysA.publicKey(), "persistent-keepalive", seconds);
+        }
         a.up(INNER_A4 + "/24");
         a.addAddress(INNER_A6 + "/64");
         b.up(INNER_B4 + "/24");
