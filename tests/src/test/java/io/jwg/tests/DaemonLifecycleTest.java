@@ -125,7 +125,7 @@ class DaemonLifecycleTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bad/name", "name-of-16-char"})
+    @ValueSource(strings = {"bad/name", "sixteen-chars-xx"})
     void shouldExitWithOneWhenTheNameIsInvalid(String ifname) {
         try (Netns ns = Netns.create()) {
             ExecResult launch = launch(ns, ifname);
