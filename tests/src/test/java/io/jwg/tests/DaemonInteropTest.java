@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * in network namespaces, traffic by the real {@code ping} and {@code iperf3}: handshakes either
  * way over either outer family, jumbo MTU, roaming, the inbound source filter, NAT keepalive and
  * a TUN moved between namespaces. Process lifecycle, launching and wg-quick are in
- * {@link DaemonLifecycleTest}; long transfers in {@link DaemonThroughputTest}.
+ * {@link DaemonLifecycleTest}; long transfers in {@link DaemonThroughputTest}; cookie replies and
+ * the endpoint in {@link DaemonCookieTest}.
  *
  * <p>Run with {@code -Djwg.test.impl=wireguard-go} to validate the tests with wireguard-go in
  * jwg's role (see {@link Daemons}).
@@ -36,7 +37,7 @@ class DaemonInteropTest {
     void requirements() {
         Environment.requireRoot();
         Environment.requireTun();
-        Environment.requireCommands("ip", "wg", "wireguard-go", "ping", "iperf3", "ss", "iptables", "sysctl");
+        Environment.requireCommands("ip", "wg", "wireguard-go", "ping", "iperf3", "ss", "iptables", "sh");
         Environment.requireWireGuardGoInterop();
     }
 
@@ -88,8 +89,8 @@ class DaemonInteropTest {
 
     /**
      * wireguard-go changes its port, then its address; after its next authenticated packet jwg
-     * shows (and uses) the new endpoint. Not covered: a cookie reply must not move the endpoint;
-     * see {@link DaemonLifecycleTest} class notes for why real tools cannot construct that here.
+     * shows (and uses) the new endpoint. That a cookie reply must not move it is
+     * {@link DaemonCookieTest}.
      */
     @Test
     void shouldFollowPeerThatRoamsToNewPortAndAddress() {
@@ -109,7 +110,7 @@ class DaemonInteropTest {
 
             // Move wireguard-go's host to .3: keep the subnet route by promoting the new address.
             String vethB = pair.veth().there();
-            pair.nsB().execOk("sysctl", "-qw", "net.ipv4.conf." + vethB + ".promote_secondaries=1");
+            sysctl(pair.nsB(), "net/ipv4/conf/" + vethB + "/promote_secondaries", "1");
             pair.nsB().execOk("ip", "addr", "add", "10.250.0.3/24", "dev", vethB);
             pair.nsB().execOk("ip", "addr", "del", Pair.OUTER_B4 + "/24", "dev", vethB);
             pair.b().wgOk("set", pair.b().ifname(), "peer", pair.keysA().publicKey(),
@@ -171,11 +172,11 @@ class DaemonInteropTest {
             natted.veth(router, "10.252.1.2/24", "10.252.1.1/24");
             Netns.Veth outside = router.veth(far, "10.252.2.1/24", "10.252.2.2/24");
             natted.execOk("ip", "route", "add", "default", "via", "10.252.1.1");
-            router.execOk("sysctl", "-qw", "net.ipv4.ip_forward=1");
+            sysctl(router, "net/ipv4/ip_forward", "1");
             router.execOk("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", outside.here(), "-j", "MASQUERADE");
             // Loaded by the MASQUERADE rule above; per namespace since Linux 4.x, so the host keeps its own.
-            router.execOk("sysctl", "-qw", "net.netfilter.nf_conntrack_udp_timeout=2");
-            router.execOk("sysctl", "-qw", "net.netfilter.nf_conntrack_udp_timeout_stream=2");
+            sysctl(router, "net/netfilter/nf_conntrack_udp_timeout", "2");
+            sysctl(router, "net/netfilter/nf_conntrack_udp_timeout_stream", "2");
 
             try (Daemon jwg = Daemons.jwg(natted); Daemon go = Daemons.wireguardGo(far)) {
                 // Far side first: the keepalive makes jwg send its initiation at once, which
@@ -271,6 +272,11 @@ class DaemonInteropTest {
     static void assertTransfer(Iperf.Result result, long bytes, Pair pair) {
         assertTrue(result.bytesSent() >= bytes && result.bytesReceived() > 0,
                 () -> "sent " + result.bytesSent() + ", received " + result.bytesReceived() + "\n" + pair.describe());
+    }
+
+    /** Sets a sysctl of {@code ns} through /proc/sys (no procps needed); {@code key} is the path below it. */
+    static void sysctl(Netns ns, String key, String value) {
+        ns.execOk("sh", "-c", "echo " + value + " > /proc/sys/" + key);
     }
 
     static long tunRxPackets(Netns ns, String ifname) {

@@ -2,6 +2,8 @@ package io.jwg.tests.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -226,10 +228,14 @@ public abstract class Daemon implements AutoCloseable {
         return implementation() + " " + ifname + " in " + netns;
     }
 
-    /** Waits (at most {@code timeout}) until the UAPI socket exists; throws with the log if the daemon exits first. */
+    /**
+     * Waits (at most {@code timeout}) until the UAPI socket accepts a connection; throws with the
+     * log if the daemon exits first. Existence is not enough: a stale socket file may be there
+     * before the daemon replaces it.
+     */
     protected final void awaitSocket(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!Files.exists(socket())) {
+        while (!listening(socket())) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(this + " exited with " + process.exitValue()
                         + " before creating " + socket() + "\n--- log\n" + log());
@@ -238,6 +244,18 @@ public abstract class Daemon implements AutoCloseable {
                 throw new IllegalStateException("no " + socket() + " after " + timeout + "\n--- log\n" + log());
             }
             sleep(POLL);
+        }
+    }
+
+    /** Whether a Unix socket at {@code path} accepts connections (connects and hangs up at once). */
+    public static boolean listening(Path path) {
+        if (!Files.exists(path)) {
+            return false;
+        }
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            return channel.isConnected();
+        } catch (IOException e) {
+            return false;
         }
     }
 
