@@ -1,0 +1,90 @@
+package io.jwg.tests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jwg.tests.support.Daemons;
+import io.jwg.tests.support.Environment;
+import io.jwg.tests.support.Iperf;
+import io.jwg.tests.support.Pair;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Bulk transfers through the jwg daemon (issue #3), jwg against wireguard-go and jwg against
+ * jwg: iperf3 TCP of 256 MiB each way, and iperf3 UDP at 200 Mbit/s in 1380-byte datagrams for
+ * 3 s each way, where the loss must be reported and data must arrive. Throughput is printed, not
+ * asserted: the benchmarks compare speeds; this checks that everything sent arrives intact.
+ *
+ * <p>{@code -Djwg.test.iperfBytes=32M} shrinks the TCP transfers while developing on a shared
+ * machine; the default is the issue's 256M.
+ */
+class DaemonThroughputTest {
+    private static final String TCP_BYTES = System.getProperty("jwg.test.iperfBytes", "256M");
+    private static final Duration TCP_TIMEOUT = Duration.ofMinutes(4);
+    private static final Duration UDP_TIMEOUT = Duration.ofSeconds(30);
+
+    @BeforeEach
+    void requirements() {
+        Environment.requireRoot();
+        Environment.requireTun();
+        Environment.requireCommands("ip", "wg", "wireguard-go", "ping", "iperf3", "ss");
+        Environment.requireWireGuardGoInterop();
+    }
+
+    @ParameterizedTest(name = "jwg <-> {0}")
+    @ValueSource(strings = {"wireguard-go", "jwg"})
+    void shouldTransferTcpBothWays(String peer) {
+        try (Pair pair = pair(peer)) {
+            pair.pingOk(pair.nsA(), Pair.INNER_B4);
+            long bytes = parseSize(TCP_BYTES);
+            // Client in a (jwg): first a sends, then (-R) b sends.
+            for (String[] args : new String[][] {{"-n", TCP_BYTES}, {"-n", TCP_BYTES, "-R"}}) {
+                Iperf.Result result = Iperf.run(pair.nsB(), Pair.INNER_B4, pair.nsA(), TCP_TIMEOUT, args);
+                report("TCP jwg <-> " + peer + " " + String.join(" ", args), result);
+                DaemonInteropTest.assertTransfer(result, bytes, pair);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "jwg <-> {0}")
+    @ValueSource(strings = {"wireguard-go", "jwg"})
+    void shouldCarryUdpAndReportLossBothWays(String peer) {
+        try (Pair pair = pair(peer)) {
+            pair.pingOk(pair.nsA(), Pair.INNER_B4);
+            for (String[] args : new String[][] {{"-u", "-b", "200M", "-l", "1380", "-t", "3"},
+                    {"-u", "-b", "200M", "-l", "1380", "-t", "3", "-R"}}) {
+                Iperf.Result result = Iperf.run(pair.nsB(), Pair.INNER_B4, pair.nsA(), UDP_TIMEOUT, args);
+                report("UDP jwg <-> " + peer + " " + String.join(" ", args), result);
+                assertTrue(result.lossReported(), () -> "no loss figure: " + result.exec().describe());
+                assertTrue(result.bytesReceived() > 0 && result.lostPercent() < 100,
+                        () -> "nothing arrived: " + result.exec().describe() + "\n" + pair.describe());
+            }
+        }
+    }
+
+    private static Pair pair(String peer) {
+        return Pair.builder()
+                .a(Daemons.jwgFactory())
+                .b(peer.equals("jwg") ? Daemons.jwgFactory() : Daemons.wireguardGoFactory())
+                .build();
+    }
+
+    private static void report(String what, Iperf.Result result) {
+        System.out.printf("%s: sent %d B, received %d B%s%n", what, result.bytesSent(), result.bytesReceived(),
+                result.lossReported() ? String.format(", lost %.2f %%", result.lostPercent()) : "");
+    }
+
+    /** iperf3's size syntax: a number with an optional K, M or G (binary multiples). */
+    static long parseSize(String size) {
+        char unit = Character.toUpperCase(size.charAt(size.length() - 1));
+        int shift = switch (unit) {
+            case 'K' -> 10;
+            case 'M' -> 20;
+            case 'G' -> 30;
+            default -> 0;
+        };
+        return Long.parseLong(shift == 0 ? size : size.substring(0, size.length() - 1)) << shift;
+    }
+}

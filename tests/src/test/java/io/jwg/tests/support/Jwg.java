@@ -1,0 +1,65 @@
+package io.jwg.tests.support;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The jwg daemon, started through the repository's own launcher as {@code bin/jwg -f IFNAME}
+ * inside a {@link Netns}, exactly as a user would start wireguard-go. Its verbose log goes to
+ * {@code target/jwg/}. {@link #close()} stops it and removes its UAPI socket and interface.
+ *
+ * <p>The repository is found through the system property {@code jwg.home} (set by
+ * {@code tests/pom.xml} to the reactor root), else by walking up from the working directory to
+ * the first directory holding {@code bin/jwg} and {@code pom.xml}.
+ */
+public final class Jwg extends Daemon {
+    // A JVM starts slower than a Go binary, and the launcher may first have to build the jar.
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(
+            Long.getLong("jwg.test.startSeconds", 60));
+
+    private Jwg(Netns netns, String ifname, Path log) {
+        super(netns, ifname, List.of(executable().toString(), "-f", ifname), Map.of(), log);
+    }
+
+    /** Starts jwg on a new uniquely named interface in {@code netns}. */
+    public static Jwg start(Netns netns) {
+        return start(netns, uniqueIfname());
+    }
+
+    /**
+     * Starts {@code bin/jwg -f ifname} in {@code netns} and waits until its UAPI socket exists;
+     * throws with its log if it exits or never gets there.
+     */
+    public static Jwg start(Netns netns, String ifname) {
+        return Setup.orClose(new Jwg(netns, ifname, logFile("jwg", ifname)),
+                daemon -> daemon.awaitSocket(START_TIMEOUT));
+    }
+
+    /** The root of the jwg checkout: {@code -Djwg.home}, else the nearest ancestor holding {@code bin/jwg}. */
+    public static Path home() {
+        String property = System.getProperty("jwg.home");
+        if (property != null && !property.isBlank() && Files.isExecutable(Path.of(property, "bin", "jwg"))) {
+            return Path.of(property).toAbsolutePath().normalize();
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isExecutable(dir.resolve("bin/jwg")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("cannot find the jwg checkout (bin/jwg) from " + Path.of("").toAbsolutePath()
+                + " or -Djwg.home=" + property);
+    }
+
+    /** The launcher, {@code <home>/bin/jwg}. */
+    public static Path executable() {
+        return home().resolve("bin/jwg");
+    }
+
+    @Override
+    public String implementation() {
+        return "jwg";
+    }
+}
