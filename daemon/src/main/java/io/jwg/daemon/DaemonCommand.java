@@ -20,6 +20,8 @@ final class DaemonCommand {
     private final String ifname;
     private final Map<String, String> env;
     private final PrintStream err;
+    private volatile UapiServer uapiServer;
+    private volatile boolean exiting;
 
     DaemonCommand(String ifname, Map<String, String> env, PrintStream err) {
         this.ifname = ifname;
@@ -43,20 +45,28 @@ final class DaemonCommand {
             return fail("Failed to start device: " + message(e));
         }
         log.debug("Device started");
+        // Registered before the socket exists: a SIGTERM right after it appears must remove it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM/SIGINT: stop like wireguard-go and exit 0, not the JVM's 143.
+            if (exiting) {
+                return; // run() already cleaned up and chose the exit status
+            }
+            UapiServer server = uapiServer;
+            if (server != null) {
+                server.close();
+            }
+            device.stop("received signal");
+            Runtime.getRuntime().halt(0);
+        }, "jwg-shutdown"));
         UapiServer uapi;
         try {
             uapi = openUapi(device, log);
+            uapiServer = uapi;
         } catch (IOException | RuntimeException e) {
             device.stop("UAPI failed");
             return fail("Failed to listen on uapi socket: " + message(e));
         }
         log.debug("UAPI listener started");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // SIGTERM/SIGINT: stop like wireguard-go and exit 0, not the JVM's 143.
-            uapi.close();
-            device.stop("received signal");
-            Runtime.getRuntime().halt(0);
-        }, "jwg-shutdown"));
         ready("ok");
         String reason;
         try {
@@ -67,6 +77,7 @@ final class DaemonCommand {
         uapi.close();
         device.stop(reason);
         log.debug("Shutting down: " + reason);
+        exiting = true;
         return 0;
     }
 
@@ -108,6 +119,7 @@ final class DaemonCommand {
     }
 
     private int fail(String message) {
+        exiting = true;
         err.println(message);
         ready(message);
         return 1;
