@@ -3,10 +3,11 @@ package io.jwg.daemon;
 import io.jwg.tun.LinuxTun;
 import io.jwg.tun.TunDevice;
 import io.jwg.uapi.UapiServer;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -125,14 +126,20 @@ final class DaemonCommand {
         return 1;
     }
 
-    /** Tells a waiting launcher how start-up went: {@code ok} or the one-line error. */
+    /**
+     * Tells a waiting launcher how start-up went, {@code ok} or the one-line error, by creating
+     * {@code JWG_READY_FILE} atomically (written aside, then renamed) so it never sees half a line.
+     */
     private void ready(String line) {
         String path = env.get("JWG_READY_FILE");
         if (path == null || path.isEmpty()) {
             return;
         }
-        try (FileOutputStream out = new FileOutputStream(path)) {
-            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        Path target = Path.of(path);
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try {
+            Files.writeString(partial, line + "\n");
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             err.println("cannot report readiness to " + path + ": " + e.getMessage());
         }

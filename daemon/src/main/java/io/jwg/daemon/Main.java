@@ -28,6 +28,9 @@ public final class Main {
             usage(out);
             return 0;
         }
+        if (args.length == 1 && args[0].equals("--train")) {
+            return Training.run(err);
+        }
         if (args.length == 1 && args[0].equals("demo")) {
             return io.jwg.daemon.demo.Demo.run(out, err);
         }
