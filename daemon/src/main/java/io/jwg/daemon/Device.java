@@ -206,8 +206,10 @@ public final class Device implements UapiDevice, AutoCloseable {
             linkUp = up;
             if (up) {
                 log.debug("Interface state was Down, requested Up, now Up");
+                int wanted = listenPort;
+                listenPort = 0; // as in setListenPort
                 try {
-                    listenPort = udp.bind(listenPort);
+                    listenPort = udp.bind(wanted);
                 } catch (IOException e) {
                     log.error("Unable to update bind: " + e.getMessage());
                 }
@@ -271,6 +273,7 @@ public final class Device implements UapiDevice, AutoCloseable {
         synchronized (configLock) {
             listenPort = port;
             if (linkUp) {
+                listenPort = 0; // stays 0 if the bind fails: wireguard-go then reports no port
                 listenPort = udp.bind(port);
                 stickySources.clear();
                 for (Tunnel tunnel : engine.peers()) {
