@@ -88,7 +88,7 @@ final class HandshakeWorker {
         Tunnel tunnel = received.tunnel();
         Log log = device.log();
         if (log.verbose()) {
-            logOutcome(log, verdict, tunnel, source);
+            logOutcome(log, verdict, tunnel, packet);
         }
         InetAddress local = packet.recipient() == null ? null : packet.recipient().getAddress();
         if (verdict == Verdict.WRITE_TO_NETWORK) {
@@ -100,14 +100,15 @@ final class HandshakeWorker {
         device.drain(tunnel, out, sender);
     }
 
-    private void logOutcome(Log log, Verdict verdict, Tunnel tunnel, java.net.InetSocketAddress source) {
+    private void logOutcome(Log log, Verdict verdict, Tunnel tunnel, DatagramPacket packet) {
+        java.net.InetSocketAddress source = packet.sender();
         String peer = tunnel == null ? source.toString() : Peers.name(tunnel);
         if (received.cookieReplySent()) {
             log.debug(peer + " - Sending cookie response for denied handshake message");
         } else if (verdict == Verdict.DROP) {
             log.debug("Dropped handshake message from " + source + ": " + received.dropReason().label);
         } else if (received.type() == MessageType.INITIATION) {
-            log.debug(peer + " - Received handshake initiation; sending handshake response");
+            log.debug(peer + " - Received handshake initiation at " + packet.recipient() + "; sending handshake response");
         } else {
             log.debug(peer + " - Received handshake response");
         }

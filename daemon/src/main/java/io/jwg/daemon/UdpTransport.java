@@ -105,7 +105,9 @@ final class UdpTransport implements AutoCloseable {
                 .handler(handler.get());
         if (epoll) {
             bootstrap.channelFactory(() -> new EpollDatagramChannel(family))
-                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
+                    // 0 = recvmsg: Netty's recvmmsg path drops the IP_ORIGDSTADDR control message
+                    // that the sticky source address needs (measured: recipient() is [::]).
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
                     .option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
         } else {
             bootstrap.channelFactory(() -> new NioDatagramChannel(family));
