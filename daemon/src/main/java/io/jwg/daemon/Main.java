@@ -15,6 +15,9 @@ public final class Main {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        // Netty reports environment oddities (no loopback in a fresh namespace) as JUL warnings
+        // with stack traces; the daemon reports what matters itself, one line per event.
+        java.util.logging.Logger.getLogger("io.netty").setLevel(java.util.logging.Level.SEVERE);
         System.exit(run(args, System.out, System.err));
     }
 

@@ -34,6 +34,9 @@ final class NativeSocket {
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT));
+    private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final short POLLIN = 1;
 
     private NativeSocket() {
     }
@@ -58,6 +61,29 @@ final class NativeSocket {
                     throw new IOException("accept4 failed, errno " + errno);
                 }
             }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for {@code fd} to become readable (a listening socket: a
+     * connection to accept). Shutting down a listening Unix socket does not wake a blocked
+     * accept(2), so the acceptor waits here in slices and checks whether it should stop.
+     */
+    static boolean awaitReadable(int fd, int timeoutMillis) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment pollfd = arena.allocate(8);
+            pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+            int ready = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            if (ready < 0 && (int) ERRNO.get(state, 0L) != EINTR) {
+                throw new IOException("poll failed, errno " + (int) ERRNO.get(state, 0L));
+            }
+            return ready > 0;
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

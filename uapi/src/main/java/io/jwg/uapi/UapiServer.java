@@ -199,6 +199,9 @@ public final class UapiServer implements AutoCloseable {
         while (!closed.get()) {
             int client;
             try {
+                if (!NativeSocket.awaitReadable(adoptedFd, 100)) {
+                    continue;
+                }
                 client = NativeSocket.accept(adoptedFd);
             } catch (IOException e) {
                 if (!closed.get()) {

@@ -21,7 +21,28 @@ public final class Jwg extends Daemon {
             Long.getLong("jwg.test.startSeconds", 60));
 
     private Jwg(Netns netns, String ifname, Path log) {
-        super(netns, ifname, List.of(executable().toString(), "-f", ifname), Map.of(), log);
+        this(netns, ifname, List.of(executable().toString(), "-f", ifname), log);
+    }
+
+    private Jwg(Netns netns, String ifname, List<String> command, Path log) {
+        super(netns, ifname, command, Map.of(), log);
+    }
+
+    /**
+     * Starts {@code bin/jwg -f ifname} the way a supervisor that pre-opens its files does: a
+     * helper script creates the TUN and the listening UAPI socket and hands both over in
+     * {@code WG_TUN_FD} and {@code WG_UAPI_FD}.
+     */
+    public static Jwg startWithInheritedFds(Netns netns, String ifname) {
+        Path script;
+        try {
+            script = Path.of(Jwg.class.getResource("/inherit-fds.py").toURI());
+        } catch (java.net.URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("inherit-fds.py is missing from the test resources", e);
+        }
+        List<String> command = List.of("python3", script.toString(), ifname, executable().toString(), "-f", ifname);
+        return Setup.orClose(new Jwg(netns, ifname, command, logFile("jwg", ifname)),
+                daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 
     /** Starts jwg on a new uniquely named interface in {@code netns}. */
