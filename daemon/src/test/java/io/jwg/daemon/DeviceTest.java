@@ -24,11 +24,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two complete devices in one JVM: in-memory TUNs, real UDP sockets on loopback, configured
  * through the same {@code UapiDevice} methods the UAPI uses. No root needed.
  */
+@ExtendWith(LeakCheck.class)
 class DeviceTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final String INNER_A = "10.9.0.1";

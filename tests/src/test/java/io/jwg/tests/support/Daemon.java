@@ -221,6 +221,11 @@ public abstract class Daemon implements AutoCloseable {
         } finally {
             ShutdownCleanup.unregister(cleanup);
         }
+        afterStop();
+    }
+
+    /** Checks made once the daemon has stopped; the default checks nothing. */
+    protected void afterStop() {
     }
 
     @Override

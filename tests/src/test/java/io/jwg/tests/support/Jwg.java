@@ -25,7 +25,19 @@ public final class Jwg extends Daemon {
     }
 
     private Jwg(Netns netns, String ifname, List<String> command, Path log) {
-        super(netns, ifname, command, Map.of(), log);
+        super(netns, ifname, command, Map.of("JWG_EXTRA_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid"), log);
+    }
+
+    /**
+     * Every jwg a test starts runs Netty's leak detector at PARANOID; a leak report in its log
+     * fails the test that closes it.
+     */
+    @Override
+    protected void afterStop() {
+        String log = log();
+        if (log.contains("LEAK:")) {
+            throw new AssertionError("Netty reported a buffer leak in jwg " + ifname() + ":\n" + log);
+        }
     }
 
     /**
