@@ -278,6 +278,46 @@ public final class LinuxTun implements TunDevice {
         }
     }
 
+    @Override
+    public int tryRead(ByteBuffer dst) throws IOException {
+        if (!dst.isDirect()) {
+            throw new IllegalArgumentException("tryRead needs a direct buffer");
+        }
+        if (!dst.hasRemaining()) {
+            throw new IllegalArgumentException("no room in the buffer for a packet");
+        }
+        if (!enter()) {
+            return CLOSED;
+        }
+        try {
+            long address = readerAddress.of(dst) + dst.position();
+            while (true) {
+                long n = LibC.read(fd, address, dst.remaining());
+                if (n > 0) {
+                    dst.position(dst.position() + (int) n);
+                    return (int) n;
+                }
+                if (n == 0) {
+                    return 0;
+                }
+                int errno = LibC.errno();
+                switch (errno) {
+                    case LibC.EINTR:
+                        continue;
+                    case LibC.EAGAIN:
+                        return 0;
+                    case LibC.EBADFD:
+                        gone = true;
+                        return CLOSED;
+                    default:
+                        throw new IOException("cannot read from " + name + ": " + LibC.describe(errno));
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
     private int readDirect(ByteBuffer dst) throws IOException {
         long address = readerAddress.of(dst) + dst.position();
         boolean pollSawError = false;
