@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,12 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * Outbound: TunReader: read burst -> route -> Tunnel.reserve (counter, under the peer lock)
- *             -> peer's outbound PeerQueue (order) -> encryption queue (1024)
- *           encryption workers (N): SealJob.seal -> done -> drain the peer's queue:
+ *             -> peer's outbound PeerQueue (order) -> encryption CryptoQueue (1024)
+ *           encryption workers (N, woken when the queue is deep) and the TUN reader itself at
+ *           the end of its burst: SealJob.seal -> done -> drain the peer's queue:
  *             consecutive sealed packets leave in one sendmmsg, in counter order
  * Inbound:  UDP event loop: copy datagram -> Engine.beginTransport (index, keypair)
- *             -> peer's inbound PeerQueue (order) -> decryption queue (1024)
- *           decryption workers (N): OpenJob.open -> done -> drain the peer's queue:
+ *             -> peer's inbound PeerQueue (order) -> decryption CryptoQueue (1024)
+ *           decryption workers (N, woken when the queue is deep) and the event loop itself at
+ *           the end of its read batch: OpenJob.open -> done -> drain the peer's queue:
  *             Engine.finishTransport (replay, timers, allowed IPs, under the peer lock) -> TUN write
  * </pre>
  *
@@ -41,8 +42,8 @@ final class DataPath {
     private final DataPacket[] pool = new DataPacket[POOL_SIZE];
     private int pooled;
     private final AtomicInteger created = new AtomicInteger();
-    private final ArrayBlockingQueue<DataPacket> encryption = new ArrayBlockingQueue<>(CRYPTO_QUEUE);
-    private final ArrayBlockingQueue<DataPacket> decryption = new ArrayBlockingQueue<>(CRYPTO_QUEUE);
+    private final CryptoQueue encryption = new CryptoQueue(CRYPTO_QUEUE, this::seal);
+    private final CryptoQueue decryption = new CryptoQueue(CRYPTO_QUEUE, this::open);
     private final PeerQueue.Sink outboundSink = this::send;
     private final PeerQueue.Sink inboundSink = this::deliver;
     private final List<Thread> threads = new ArrayList<>();
@@ -54,8 +55,8 @@ final class DataPath {
         this.device = device;
         int n = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (int i = 0; i < n; i++) {
-            threads.add(new DaemonThreads("jwg-encrypt").newThread(() -> work(encryption, true)));
-            threads.add(new DaemonThreads("jwg-decrypt").newThread(() -> work(decryption, false)));
+            threads.add(new DaemonThreads("jwg-encrypt").newThread(() -> encryption.serve(new Worker())));
+            threads.add(new DaemonThreads("jwg-decrypt").newThread(() -> decryption.serve(new Worker())));
         }
     }
 
@@ -147,6 +148,10 @@ final class DataPath {
             dropped.incrementAndGet();
             return false;
         }
+        if (encryption.offer(p)) {
+            return true;
+        }
+        encryption.help(worker); // full: catch up on this thread rather than drop
         if (!encryption.offer(p)) {
             dropped.incrementAndGet();
             p.live = false;
@@ -163,6 +168,10 @@ final class DataPath {
             dropped.incrementAndGet();
             return false;
         }
+        if (decryption.offer(p)) {
+            return true;
+        }
+        decryption.help(worker); // full: catch up on this thread rather than drop
         if (!decryption.offer(p)) {
             dropped.incrementAndGet();
             p.live = false;
@@ -172,29 +181,38 @@ final class DataPath {
         return true;
     }
 
-    private void work(ArrayBlockingQueue<DataPacket> queue, boolean seal) {
-        Worker worker = new Worker();
-        while (running) {
-            DataPacket p;
-            try {
-                p = queue.take();
-            } catch (InterruptedException e) {
-                break;
-            }
-            try {
-                if (seal) {
-                    p.seal.seal(worker.aead, p.in, p.out);
-                } else {
-                    p.open.open(worker.aead, p.in, p.out);
-                }
-            } catch (RuntimeException e) {
-                p.live = false;
-                device.log().error("Transport crypto failed: " + e);
-            }
-            PeerQueues peer = p.peer;
-            p.done = true;
-            (seal ? peer.outbound : peer.inbound).drain(worker);
+    /** The producer's share of the outbound crypto: called at the end of each TUN burst. */
+    void helpOutbound(Worker worker) {
+        encryption.help(worker);
+    }
+
+    /** The producer's share of the inbound crypto: called at the end of each UDP read batch. */
+    void helpInbound(Worker worker) {
+        decryption.help(worker);
+    }
+
+    private void seal(DataPacket p, Worker worker) {
+        try {
+            p.seal.seal(worker.aead, p.in, p.out);
+        } catch (RuntimeException e) {
+            p.live = false;
+            device.log().error("Transport encryption failed: " + e);
         }
+        PeerQueues peer = p.peer;
+        p.done = true;
+        peer.outbound.drain(worker);
+    }
+
+    private void open(DataPacket p, Worker worker) {
+        try {
+            p.open.open(worker.aead, p.in, p.out);
+        } catch (RuntimeException e) {
+            p.live = false;
+            device.log().error("Transport decryption failed: " + e);
+        }
+        PeerQueues peer = p.peer;
+        p.done = true;
+        peer.inbound.drain(worker);
     }
 
     /** Outbound sink: the sealed head of a peer's queue, in one sendmmsg where possible. */

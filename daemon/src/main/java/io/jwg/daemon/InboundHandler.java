@@ -110,6 +110,13 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** End of a read batch (recvmmsg loop): decrypt what the workers have not taken. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        dataPath.helpInbound(worker);
+        ctx.fireChannelReadComplete();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         device.log().error("UDP receive: " + cause);

@@ -88,6 +88,7 @@ final class TunReader {
                 }
                 pending = process(engine, p, pending);
             }
+            dataPath.helpOutbound(worker);
             if (pending != null) {
                 device.drain(pending, worker.out, worker.sender);
             }
