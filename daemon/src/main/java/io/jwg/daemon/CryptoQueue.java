@@ -1,6 +1,9 @@
 package io.jwg.daemon;
 
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A bounded queue of packets awaiting crypto, shared by the worker threads of one direction,
@@ -9,10 +12,16 @@ import java.util.concurrent.ArrayBlockingQueue;
  * costs no thread hand-off at all (on a 2-core machine a wake-up costs more than sealing a
  * 1400-byte packet), while a deep queue fans out over all workers, which is what makes
  * throughput grow with cores. Nothing is ever stranded: the producer always helps until empty.
+ *
+ * <p>Waking takes no lock: each worker has a parked flag; a waker claims one flag by CAS and
+ * unparks that thread only (an earlier version notified on a shared monitor for every offer,
+ * and the producer spent most of its time contending for that monitor with waking workers).
  */
 final class CryptoQueue {
     /** Queued packets at which an idle worker is woken. */
     static final int WAKE_DEPTH = 8;
+    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int MAX_WORKERS = 256;
 
     /** Runs one packet's crypto on the calling thread with its own {@link Worker}. */
     interface Job {
@@ -21,8 +30,9 @@ final class CryptoQueue {
 
     private final ArrayBlockingQueue<DataPacket> queue;
     private final Job job;
-    private final Object idleLock = new Object();
-    private volatile int idle;
+    private final Thread[] workers = new Thread[MAX_WORKERS];
+    private final AtomicBoolean[] parked = new AtomicBoolean[MAX_WORKERS];
+    private volatile int workerCount;
 
     CryptoQueue(int capacity, Job job) {
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -34,12 +44,21 @@ final class CryptoQueue {
         if (!queue.offer(p)) {
             return false;
         }
-        if (idle > 0 && queue.size() >= WAKE_DEPTH) {
-            synchronized (idleLock) {
-                idleLock.notify();
-            }
+        if (queue.size() >= WAKE_DEPTH) {
+            wakeOne();
         }
         return true;
+    }
+
+    private void wakeOne() {
+        int n = workerCount;
+        for (int i = 0; i < n; i++) {
+            AtomicBoolean flag = parked[i];
+            if (flag.get() && flag.compareAndSet(true, false)) {
+                LockSupport.unpark(workers[i]);
+                return;
+            }
+        }
     }
 
     /** Does queued crypto on the calling thread until the queue is empty. */
@@ -52,21 +71,23 @@ final class CryptoQueue {
 
     /** A worker thread's loop: help, then sleep until woken; returns when interrupted. */
     void serve(Worker worker) {
+        int slot;
+        synchronized (this) {
+            slot = workerCount;
+            workers[slot] = Thread.currentThread();
+            parked[slot] = new AtomicBoolean();
+            workerCount = slot + 1;
+        }
+        AtomicBoolean flag = parked[slot];
         while (!Thread.currentThread().isInterrupted()) {
             help(worker);
-            synchronized (idleLock) {
-                if (!queue.isEmpty()) {
-                    continue;
-                }
-                idle++;
-                try {
-                    idleLock.wait(100);
-                } catch (InterruptedException e) {
-                    return;
-                } finally {
-                    idle--;
-                }
+            flag.set(true);
+            if (!queue.isEmpty()) {
+                flag.set(false);
+                continue;
             }
+            LockSupport.parkNanos(this, IDLE_NANOS);
+            flag.set(false);
         }
     }
 }

@@ -38,9 +38,8 @@ final class DataPath {
     private static final int MIN_CAPACITY = 2048;
 
     private final Device device;
-    /** Free packets, a LIFO stack so the most recently used (cache-warm) buffers go out first. */
-    private final DataPacket[] pool = new DataPacket[POOL_SIZE];
-    private int pooled;
+    /** Free packets, lock-free: every data-path thread acquires or releases. */
+    private final FreeList<DataPacket> pool = new FreeList<>(POOL_SIZE);
     private final AtomicInteger created = new AtomicInteger();
     private final CryptoQueue encryption = new CryptoQueue(CRYPTO_QUEUE, this::seal);
     private final CryptoQueue decryption = new CryptoQueue(CRYPTO_QUEUE, this::open);
@@ -122,20 +121,11 @@ final class DataPath {
         if (p.capacity() > 2 * capacity) {
             p.allocate(capacity);
         }
-        synchronized (pool) {
-            pool[pooled++] = p;
-        }
+        pool.offer(p);
     }
 
     private DataPacket poll() {
-        synchronized (pool) {
-            if (pooled == 0) {
-                return null;
-            }
-            DataPacket p = pool[--pooled];
-            pool[pooled] = null;
-            return p;
-        }
+        return pool.poll();
     }
 
     /**
