@@ -18,6 +18,8 @@ import com.sun.jna.Pointer;
  * delivered, so {@link #done} (written last by the crypto worker) is what the drainer waits for.
  */
 final class DataPacket {
+    /** Fixed id in the pool's free list. */
+    final int id;
     ByteBuffer in;
     ByteBuffer out;
     /** Native address of {@link #out}, for sendmmsg without a lookup per send. */
@@ -31,7 +33,8 @@ final class DataPacket {
     boolean live;
     volatile boolean done;
 
-    DataPacket(int capacity) {
+    DataPacket(int id, int capacity) {
+        this.id = id;
         allocate(capacity);
     }
 

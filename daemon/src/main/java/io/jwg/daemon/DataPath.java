@@ -100,12 +100,13 @@ final class DataPath {
         int want = Math.max(length, capacity);
         DataPacket p = poll();
         if (p == null) {
-            if (created.incrementAndGet() > POOL_SIZE) {
+            int n = created.incrementAndGet();
+            if (n > POOL_SIZE) {
                 created.decrementAndGet();
                 dropped.incrementAndGet();
                 return null;
             }
-            p = new DataPacket(want);
+            p = new DataPacket(n - 1, want);
         } else if (p.capacity() < want) {
             p.allocate(want);
         }
@@ -121,7 +122,7 @@ final class DataPath {
         if (p.capacity() > 2 * capacity) {
             p.allocate(capacity);
         }
-        pool.offer(p);
+        pool.offer(p.id, p);
     }
 
     private DataPacket poll() {

@@ -1,69 +1,61 @@
 package io.jwg.daemon;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A bounded lock-free multi-producer multi-consumer queue (Dmitry Vyukov's array queue) for
- * the packet pool: any thread releases, any thread acquires, nothing is allocated and no thread
- * ever waits for another's lock (a monitor here was contended by the TUN reader, the event loop
- * and every crypto worker at once).
+ * The packet pool's free list: a lock-free LIFO stack (Treiber) of item ids with a version tag in
+ * the head word against ABA, so any thread may release and any thread acquire, nothing is
+ * allocated, and no thread waits on another (a monitor here was contended by the TUN reader,
+ * the event loop and every crypto worker). LIFO hands out the most recently used, cache-warm
+ * buffers first. Each item has a fixed id below the capacity and is pushed at most once at a
+ * time, so the stack is never full.
+ *
+ * <p>(A bounded array queue was tried first: a consumer preempted between claiming a slot and
+ * freeing it makes producers one lap later see "full", which lost pooled packets.)
  */
 final class FreeList<T> {
-    private final int mask;
+    private static final int EMPTY = -1;
     private final AtomicReferenceArray<T> items;
-    private final AtomicLongArray sequences;
-    private final AtomicLong head = new AtomicLong();
-    private final AtomicLong tail = new AtomicLong();
+    private final AtomicIntegerArray next;
+    /** Version tag in the high 32 bits, top item id (or EMPTY) in the low 32 bits. */
+    private final AtomicLong head = new AtomicLong(pack(0, EMPTY));
 
-    /** A queue of {@code capacity} (a power of two) slots. */
+    /** A free list for items with ids {@code 0 .. capacity-1}. */
     FreeList(int capacity) {
-        if (Integer.bitCount(capacity) != 1) {
-            throw new IllegalArgumentException("capacity must be a power of two");
-        }
-        mask = capacity - 1;
         items = new AtomicReferenceArray<>(capacity);
-        sequences = new AtomicLongArray(capacity);
-        for (int i = 0; i < capacity; i++) {
-            sequences.set(i, i);
-        }
+        next = new AtomicIntegerArray(capacity);
     }
 
-    /** Adds an item; false when full. */
-    boolean offer(T item) {
+    /** Pushes {@code item} with its {@code id}; it must not be in the list already. */
+    void offer(int id, T item) {
+        items.set(id, item);
         while (true) {
-            long t = tail.get();
-            int index = (int) (t & mask);
-            long seq = sequences.get(index);
-            if (seq == t) {
-                if (tail.compareAndSet(t, t + 1)) {
-                    items.lazySet(index, item);
-                    sequences.set(index, t + 1);
-                    return true;
-                }
-            } else if (seq < t) {
-                return false;
+            long h = head.get();
+            next.set(id, (int) h);
+            if (head.compareAndSet(h, pack((int) (h >>> 32) + 1, id))) {
+                return;
             }
         }
     }
 
-    /** Takes an item, or null when empty. */
+    /** Pops the most recently pushed item, or null when empty. */
     T poll() {
         while (true) {
             long h = head.get();
-            int index = (int) (h & mask);
-            long seq = sequences.get(index);
-            if (seq == h + 1) {
-                if (head.compareAndSet(h, h + 1)) {
-                    T item = items.get(index);
-                    items.lazySet(index, null);
-                    sequences.set(index, h + mask + 1);
-                    return item;
-                }
-            } else if (seq < h + 1) {
+            int top = (int) h;
+            if (top == EMPTY) {
                 return null;
             }
+            int below = next.get(top);
+            if (head.compareAndSet(h, pack((int) (h >>> 32) + 1, below))) {
+                return items.get(top);
+            }
         }
+    }
+
+    private static long pack(int tag, int id) {
+        return ((long) tag << 32) | (id & 0xffffffffL);
     }
 }
