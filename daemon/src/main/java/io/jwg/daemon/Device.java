@@ -74,10 +74,7 @@ public final class Device implements UapiDevice, AutoCloseable {
     /** Starts the data path threads; the link monitor brings the device up when the TUN is up. */
     public void start() throws IOException {
         engine.setMtu(tun.mtu());
-        Thread.ofPlatform().daemon().name("jwg-warm-up").start(() -> {
-            udp.warmUp();
-            WarmUp.engines();
-        });
+        Thread.ofPlatform().daemon().name("jwg-warm-up").start(udp::warmUp);
         handshakes.start();
         dataPath.start();
         tunReader.start();
