@@ -21,8 +21,10 @@ import org.agrona.concurrent.SystemNanoClock;
  * One WireGuard interface: the core {@link Engine} wired to a TUN device and a UDP socket.
  *
  * <pre>
- * Outbound: TunReader thread: TUN read -> Engine.encapsulate (route, seal) -> UDP send
- * Inbound:  UDP event loop:   recvmmsg -> type -> transport: Engine.decapsulate -> TUN write
+ * Outbound: TunReader thread: TUN read burst -> route, Tunnel.reserve -> DataPath (parallel
+ *           sealing, per-peer order) -> sendmmsg
+ * Inbound:  UDP event loop:   recvmmsg -> type -> transport: Engine.beginTransport -> DataPath
+ *           (parallel opening, per-peer order: finishTransport -> TUN write)
  *                                               handshake: HandshakeWorker queue (bounded)
  * Timers:   Housekeeping thread: due tunnel timers -> Tunnel.poll -> UDP send; link state/MTU
  * Config:   UAPI threads, one operation at a time under configLock
@@ -42,6 +44,7 @@ public final class Device implements UapiDevice, AutoCloseable {
     private final UdpTransport udp;
     private final HandshakeWorker handshakes;
     private final TunReader tunReader;
+    private final DataPath dataPath;
     private final Housekeeping housekeeping;
     private final Object configLock = new Object();
     private final ByteBuffer configOut = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
@@ -62,8 +65,9 @@ public final class Device implements UapiDevice, AutoCloseable {
         // Down until the TUN link is up and the socket bound, as wireguard-go starts.
         engine.down();
         this.handshakes = new HandshakeWorker(this);
-        this.udp = new UdpTransport(log, () -> new InboundHandler(this));
-        this.tunReader = new TunReader(this);
+        this.dataPath = new DataPath(this);
+        this.udp = new UdpTransport(log, () -> new InboundHandler(this, dataPath));
+        this.tunReader = new TunReader(this, dataPath);
         this.housekeeping = new Housekeeping(this);
     }
 
@@ -72,6 +76,7 @@ public final class Device implements UapiDevice, AutoCloseable {
         engine.setMtu(tun.mtu());
         Thread.ofPlatform().daemon().name("jwg-warm-up").start(udp::warmUp);
         handshakes.start();
+        dataPath.start();
         tunReader.start();
         housekeeping.start();
     }
@@ -134,24 +139,6 @@ public final class Device implements UapiDevice, AutoCloseable {
         }
     }
 
-    /**
-     * The outbound path for one IP packet read from the TUN: route, seal and send under the
-     * tunnel's lock (see {@link #drain}); then send whatever the packet queued.
-     */
-    void encapsulateAndSend(ByteBuffer packet, ByteBuffer out, Received scratch, UdpSender sender) {
-        Tunnel tunnel = engine.route(packet);
-        if (tunnel == null) {
-            engine.encapsulate(packet, out, scratch); // counts the drop by reason
-            return;
-        }
-        synchronized (tunnel) {
-            if (tunnel.encapsulate(packet, out) == Verdict.WRITE_TO_NETWORK) {
-                sendToPeer(tunnel, out, sender);
-            }
-        }
-        drain(tunnel, out, sender);
-    }
-
     /** Sends {@code out} to the tunnel's endpoint from its sticky source; accounts a failure. */
     void sendToPeer(Tunnel tunnel, ByteBuffer out, UdpSender sender) {
         InetSocketAddress endpoint = tunnel.endpoint();
@@ -174,6 +161,46 @@ public final class Device implements UapiDevice, AutoCloseable {
                 log.debug(Peers.name(tunnel) + " - Failed to send packet to " + endpoint + ": " + result + " (errno " + sender.lastErrno() + ", " + Thread.currentThread().getName() + ", port " + udp.boundPort() + ")");
             }
         }
+    }
+
+    /**
+     * Sends the sender's batch of sealed datagrams to the tunnel's {@code endpoint} from its
+     * sticky source, in order; returns the bytes that could not be sent.
+     */
+    int sendBatch(Tunnel tunnel, InetSocketAddress endpoint, UdpSender sender) {
+        if (endpoint == null) {
+            return 0;
+        }
+        int n = sender.batchSize();
+        InetAddress source = stickySources.get(tunnel);
+        int next = 0;
+        int failed = 0;
+        while (next < n) {
+            int reached = udp.sendBatch(sender, next, endpoint, source);
+            if (reached >= n) {
+                break;
+            }
+            UdpSender.Result result = sender.lastResult();
+            if (result == UdpSender.Result.SOURCE_UNUSABLE) {
+                // The address the peer last reached us on is gone: forget it and let routing choose.
+                stickySources.remove(tunnel, source);
+                source = null;
+                next = reached;
+                continue;
+            }
+            if (log.verbose()) {
+                log.debug(Peers.name(tunnel) + " - Failed to send packet to " + endpoint + ": " + result + " (errno " + sender.lastErrno() + ")");
+            }
+            if (result == UdpSender.Result.DROPPED) {
+                for (int i = reached; i < n; i++) {
+                    failed += sender.batchLength(i);
+                }
+                break;
+            }
+            failed += sender.batchLength(reached);
+            next = reached + 1;
+        }
+        return failed;
     }
 
     /** Replies to {@code destination} (cookie replies, handshake responses) from {@code local}. */
@@ -236,6 +263,7 @@ public final class Device implements UapiDevice, AutoCloseable {
         tun.close();
         tunReader.join();
         handshakes.stop();
+        dataPath.stop();
         synchronized (configLock) {
             engine.down();
             udp.close();

@@ -1,24 +1,33 @@
 package io.jwg.daemon;
 
-import io.jwg.core.tunnel.Received;
+import io.jwg.core.tunnel.Engine;
+import io.jwg.core.tunnel.Tunnel;
+import io.jwg.core.tunnel.Verdict;
 import io.jwg.tun.TunDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The outbound path on its own thread: TUN read, route and seal in the engine, UDP send. When
- * the TUN read reports {@link TunDevice#CLOSED} (interface deleted), the device stops.
+ * The outbound path's producer, on its own thread: blocks for one TUN packet, then takes the
+ * rest of the burst without blocking ({@link TunDevice#tryRead}, up to {@value #BURST}); each
+ * packet is routed and its counter reserved under its peer's lock, then it enters the peer's
+ * ordered queue and the encryption queue ({@link DataPath}). Packets staged behind a handshake,
+ * and whatever else a peer wants to send, leave through {@link Device#drain} once per burst.
+ * When the TUN read reports {@link TunDevice#CLOSED} (interface deleted), the device stops.
  */
 final class TunReader {
-    private final Device device;
-    private final Thread thread;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
-    private final Received received = new Received();
-    private final UdpSender sender = new UdpSender();
+    /** Packets taken per burst at most. */
+    private static final int BURST = 128;
 
-    TunReader(Device device) {
+    private final Device device;
+    private final DataPath dataPath;
+    private final Thread thread;
+    private final Worker worker = new Worker();
+    private int mtu = -1;
+
+    TunReader(Device device, DataPath dataPath) {
         this.device = device;
+        this.dataPath = dataPath;
         this.thread = new DaemonThreads("jwg-tun-reader").newThread(this::run);
     }
 
@@ -39,35 +48,115 @@ final class TunReader {
 
     private void run() {
         TunDevice tun = device.tun();
+        Engine engine = device.engine0();
         while (!device.isClosed()) {
-            in.clear();
-            int length;
-            try {
-                length = tun.read(in);
-            } catch (IOException e) {
-                if (device.isClosed()) {
-                    return;
-                }
-                device.log().error("Failed to read packet from TUN device: " + e.getMessage());
-                continue;
+            if (engine.mtu() != mtu) {
+                mtu = engine.mtu();
+                dataPath.setMtu(mtu);
             }
-            if (length == TunDevice.CLOSED) {
-                if (!device.isClosed()) {
-                    // Stopping joins this thread; do it from another one.
-                    Thread.ofPlatform().daemon().start(() -> device.stop("TUN device is gone"));
-                }
+            DataPacket p = acquireWaiting();
+            if (p == null) {
                 return;
             }
-            in.flip();
-            if (!device.engine0().isUp()) {
+            int length = read(tun, p, true);
+            if (length < 0) {
+                dataPath.release(p);
+                if (length == TunDevice.CLOSED) {
+                    closed();
+                    return;
+                }
+                continue;
+            }
+            if (!engine.isUp()) {
                 // A TUN only yields packets once it is up: do not wait for the next probe.
                 device.probeLinkNow();
             }
-            send();
+            Tunnel pending = process(engine, p, null);
+            for (int i = 1; i < BURST; i++) {
+                p = dataPath.acquire(0);
+                if (p == null) {
+                    break;
+                }
+                length = read(tun, p, false);
+                if (length <= 0) {
+                    dataPath.release(p);
+                    if (length == TunDevice.CLOSED) {
+                        closed();
+                        return;
+                    }
+                    break;
+                }
+                pending = process(engine, p, pending);
+            }
+            dataPath.helpOutbound(worker);
+            if (pending != null) {
+                device.drain(pending, worker.out, worker.sender);
+            }
         }
     }
 
-    private void send() {
-        device.encapsulateAndSend(in, out, received, sender);
+    /** A pooled packet; when the pool is drained (crypto far behind), waits briefly for one. */
+    private DataPacket acquireWaiting() {
+        while (!device.isClosed()) {
+            DataPacket p = dataPath.acquire(0);
+            if (p != null) {
+                return p;
+            }
+            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+        return null;
+    }
+
+    /** Reads into the packet's input buffer; the length, 0 (nothing ready), CLOSED, or -2 on error. */
+    private int read(TunDevice tun, DataPacket p, boolean block) {
+        ByteBuffer in = p.in;
+        in.clear().limit(p.capacity());
+        int length;
+        try {
+            length = block ? tun.read(in) : tun.tryRead(in);
+        } catch (IOException e) {
+            if (!device.isClosed()) {
+                device.log().error("Failed to read packet from TUN device: " + e.getMessage());
+            }
+            return -2;
+        }
+        if (length > 0) {
+            in.flip();
+        }
+        return length;
+    }
+
+    /**
+     * Routes, reserves and queues one packet; returns the tunnel to drain at the end of the
+     * burst (draining the previous one first when the peer changes).
+     */
+    private Tunnel process(Engine engine, DataPacket p, Tunnel pending) {
+        Tunnel tunnel = engine.route(p.in);
+        if (tunnel == null) {
+            engine.encapsulate(p.in, p.out, worker.received); // counts the drop by reason
+            dataPath.release(p);
+            return pending;
+        }
+        if (pending != null && pending != tunnel) {
+            device.drain(pending, worker.out, worker.sender);
+        }
+        PeerQueues queues = dataPath.queues(tunnel);
+        if (queues.outbound.isFull()) {
+            dataPath.release(p);
+            return tunnel;
+        }
+        Verdict verdict = tunnel.reserve(p.in, p.out.capacity(), p.seal);
+        if (verdict != Verdict.WRITE_TO_NETWORK || !dataPath.submitOutbound(queues, p, worker)) {
+            dataPath.release(p);
+        }
+        return tunnel;
+    }
+
+    private void closed() {
+        if (!device.isClosed()) {
+            // Stopping joins this thread; do it from another one.
+            Thread.ofPlatform().daemon().start(() -> device.stop("TUN device is gone"));
+        }
     }
 }

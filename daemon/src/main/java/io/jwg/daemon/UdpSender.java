@@ -55,7 +55,18 @@ final class UdpSender {
 
     private static native int poll(long fds, long count, int timeoutMillis);
 
+    private static native int sendmmsg(int fd, long msgvec, int vlen, int flags);
+
+    /** Datagrams per sendmmsg call at most. */
+    static final int BATCH = 64;
+    // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; } padded to 64 bytes
+    private static final int MMSGHDR_SIZE = 64;
+
     private final Memory memory = new Memory(MSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_SIZE + CONTROL_SIZE + 8);
+    /** BATCH mmsghdrs, then BATCH iovecs; allocated on the first batch send. */
+    private Memory batchMemory;
+    private long batchBase;
+    private int batchSize;
     private final long msghdr;
     private final long iovec;
     private final long sockaddr;
@@ -129,6 +140,108 @@ final class UdpSender {
             // EINVAL/EADDRNOTAVAIL with a source address: it is gone from this host.
             return source != null ? Result.SOURCE_UNUSABLE : Result.FAILED;
         }
+    }
+
+    /** Empties the batch. */
+    void batchClear() {
+        batchSize = 0;
+        if (batchMemory == null) {
+            batchMemory = new Memory((long) BATCH * (MMSGHDR_SIZE + IOVEC_SIZE));
+            batchMemory.clear();
+            batchBase = Pointer.nativeValue(batchMemory);
+            for (int i = 0; i < BATCH; i++) {
+                long hdr = (long) i * MMSGHDR_SIZE;
+                long iov = batchBase + (long) BATCH * MMSGHDR_SIZE + (long) i * IOVEC_SIZE;
+                batchMemory.setLong(hdr + MSG_NAME, sockaddr);
+                batchMemory.setLong(hdr + MSG_IOV, iov);
+                batchMemory.setLong(hdr + MSG_IOVLEN, 1);
+            }
+        }
+    }
+
+    /** Adds the {@code length} bytes at native {@code address} to the batch; false when it is full. */
+    boolean batchAdd(long address, int length) {
+        if (batchSize == BATCH) {
+            return false;
+        }
+        long iov = (long) BATCH * MMSGHDR_SIZE + (long) batchSize * IOVEC_SIZE;
+        batchMemory.setLong(iov, address);
+        batchMemory.setLong(iov + 8, length);
+        batchSize++;
+        return true;
+    }
+
+    /** Datagrams in the batch. */
+    int batchSize() {
+        return batchSize;
+    }
+
+    /** Native address of batch entry {@code i}. */
+    long batchAddress(int i) {
+        return batchMemory.getLong((long) BATCH * MMSGHDR_SIZE + (long) i * IOVEC_SIZE);
+    }
+
+    /** Length of batch entry {@code i}. */
+    int batchLength(int i) {
+        return (int) batchMemory.getLong((long) BATCH * MMSGHDR_SIZE + (long) i * IOVEC_SIZE + 8);
+    }
+
+    /**
+     * Sends batch entries {@code from..batchSize()} to {@code destination} (from {@code source}
+     * when not null) with as few {@code sendmmsg(2)} calls as the kernel allows. Returns the index
+     * of the first entry not sent ({@code batchSize()} when all were); {@link #lastResult()} then
+     * says why: a full socket buffer for {@value #FULL_BUFFER_WAIT_MILLIS} ms (DROPPED), an
+     * unusable source address (SOURCE_UNUSABLE) or an error for that entry (FAILED).
+     */
+    int batchSend(int fd, boolean ipv6Socket, int from, InetSocketAddress destination, InetAddress source) {
+        if (destination != lastDestination) {
+            if (!encodeDestination(destination, ipv6Socket)) {
+                lastResult = Result.FAILED;
+                return from;
+            }
+            lastDestination = destination;
+        }
+        if (source != lastSource) {
+            encodeSource(source, ipv6Socket);
+            lastSource = source;
+        }
+        for (int i = from; i < batchSize; i++) {
+            long hdr = (long) i * MMSGHDR_SIZE;
+            batchMemory.setInt(hdr + MSG_NAMELEN, sockaddrLength);
+            batchMemory.setLong(hdr + MSG_CONTROL, controlLength == 0 ? 0 : control);
+            batchMemory.setLong(hdr + MSG_CONTROLLEN, controlLength);
+        }
+        int next = from;
+        lastResult = Result.SENT;
+        while (next < batchSize) {
+            int sent = sendmmsg(fd, batchBase + (long) next * MMSGHDR_SIZE, batchSize - next, MSG_DONTWAIT);
+            if (sent > 0) {
+                next += sent;
+                continue;
+            }
+            int errno = Native.getLastError();
+            if (errno == EINTR) {
+                continue;
+            }
+            lastErrno = errno;
+            if (errno == EAGAIN) {
+                if (!awaitWritable(fd)) {
+                    lastResult = Result.DROPPED;
+                    return next;
+                }
+                continue;
+            }
+            lastResult = source != null ? Result.SOURCE_UNUSABLE : Result.FAILED;
+            return next;
+        }
+        return next;
+    }
+
+    private Result lastResult = Result.SENT;
+
+    /** Why the last {@link #batchSend} stopped early. */
+    Result lastResult() {
+        return lastResult;
     }
 
     /** The errno of the last failed send, for logs. */

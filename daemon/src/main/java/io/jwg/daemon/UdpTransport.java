@@ -194,6 +194,35 @@ final class UdpTransport implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the sender's batch from entry {@code from} on (see {@link UdpSender#batchSend});
+     * returns the index of the first entry not sent.
+     */
+    int sendBatch(UdpSender sender, int from, InetSocketAddress destination, InetAddress source) {
+        sendLock.readLock().lock();
+        try {
+            if (fd >= 0) {
+                return sender.batchSend(fd, ipv6, from, destination, source);
+            }
+            Channel c = channel;
+            if (c == null) {
+                return sender.batchSize();
+            }
+            for (int i = from; i < sender.batchSize(); i++) {
+                int length = sender.batchLength(i);
+                io.netty.buffer.ByteBuf wrapped = io.netty.buffer.Unpooled.wrappedBuffer(sender.batchAddress(i), length, false);
+                io.netty.buffer.ByteBuf buf = c.alloc().directBuffer(length);
+                buf.writeBytes(wrapped);
+                wrapped.release();
+                c.write(new io.netty.channel.socket.DatagramPacket(buf, destination), c.voidPromise());
+            }
+            c.flush();
+            return sender.batchSize();
+        } finally {
+            sendLock.readLock().unlock();
+        }
+    }
+
     /** Closes the socket (the interface went down); {@link #bind} opens it again. */
     synchronized void closeChannel() {
         Channel c = channel;

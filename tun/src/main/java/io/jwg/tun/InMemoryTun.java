@@ -245,6 +245,30 @@ public final class InMemoryTun implements TunDevice {
         return length;
     }
 
+    /** Takes the next injected packet if there is one; 0 when none is queued. */
+    @Override
+    public int tryRead(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) {
+            throw new IllegalArgumentException("no room in the buffer for a packet");
+        }
+        byte[] packet;
+        lock.lock();
+        try {
+            if (closed || linkState == LinkState.GONE) {
+                return CLOSED;
+            }
+            packet = fromKernel.poll();
+        } finally {
+            lock.unlock();
+        }
+        if (packet == null) {
+            return 0;
+        }
+        int length = Math.min(packet.length, dst.remaining());
+        dst.put(packet, 0, length);
+        return length;
+    }
+
     /**
      * Queues a copy of the packet for {@link #take}. Fails like the kernel for an empty packet
      * (EINVAL), a link that is down (EIO) or gone, and a closed device; a full queue drops it.

@@ -62,6 +62,8 @@ public final class LinuxTun implements TunDevice {
     private volatile String name;
     private volatile boolean gone;
     private ByteBuffer readScratch;
+    /** Reader only: the last {@link #tryRead} found nothing, so {@link #read} polls before reading. */
+    private boolean drained;
 
     private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd) {
         this.fd = fd;
@@ -278,9 +280,59 @@ public final class LinuxTun implements TunDevice {
         }
     }
 
+    @Override
+    public int tryRead(ByteBuffer dst) throws IOException {
+        if (!dst.isDirect()) {
+            throw new IllegalArgumentException("tryRead needs a direct buffer");
+        }
+        if (!dst.hasRemaining()) {
+            throw new IllegalArgumentException("no room in the buffer for a packet");
+        }
+        if (!enter()) {
+            return CLOSED;
+        }
+        try {
+            long address = readerAddress.of(dst) + dst.position();
+            while (true) {
+                long n = LibC.read(fd, address, dst.remaining());
+                if (n > 0) {
+                    dst.position(dst.position() + (int) n);
+                    return (int) n;
+                }
+                if (n == 0) {
+                    return 0;
+                }
+                int errno = LibC.errno();
+                switch (errno) {
+                    case LibC.EINTR:
+                        continue;
+                    case LibC.EAGAIN:
+                        // The next read() would fail the same way: let it wait in poll(2) first.
+                        drained = true;
+                        return 0;
+                    case LibC.EBADFD:
+                        gone = true;
+                        return CLOSED;
+                    default:
+                        throw new IOException("cannot read from " + name + ": " + LibC.describe(errno));
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
     private int readDirect(ByteBuffer dst) throws IOException {
         long address = readerAddress.of(dst) + dst.position();
         boolean pollSawError = false;
+        if (drained) {
+            drained = false;
+            int revents = awaitReadable();
+            if (revents < 0) {
+                return CLOSED;
+            }
+            pollSawError = (revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0;
+        }
         while (true) {
             long n = LibC.read(fd, address, dst.remaining());
             if (n >= 0) {

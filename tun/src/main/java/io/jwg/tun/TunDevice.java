@@ -42,6 +42,13 @@ public interface TunDevice extends Closeable {
     int read(ByteBuffer dst) throws IOException;
 
     /**
+     * Reads one packet like {@link #read} if one is ready, without waiting: returns 0 when none
+     * is (the caller then blocks in {@link #read}), else the packet length or {@link #CLOSED}.
+     * Lets a reader take a whole burst before processing it.
+     */
+    int tryRead(ByteBuffer dst) throws IOException;
+
+    /**
      * Writes the packet between {@code src}'s position and limit; returns bytes written and
      * advances the position. A packet the kernel rejects throws; the device stays usable.
      */

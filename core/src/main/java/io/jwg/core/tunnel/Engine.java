@@ -349,12 +349,50 @@ public final class Engine {
     }
 
     private Verdict transport(ByteBuffer datagram, InetSocketAddress source, ByteBuffer out, Received received) {
+        OpenJob job = workspace().openJob;
+        if (!beginTransport(datagram, job, received)) {
+            return Verdict.DROP;
+        }
+        job.open(workspace().aead, datagram, out);
+        return finishTransport(job, source, out, received);
+    }
+
+    /**
+     * First step of the split receive path for a transport message (position to limit, left
+     * unchanged; classified as {@link MessageType#TRANSPORT} by the caller): looks up the
+     * receiver index and selects the keypair into {@code job}. False when the message is dropped
+     * (reason in {@code received}, counted); otherwise {@link OpenJob#open} may run on any thread,
+     * and {@link #finishTransport} must follow in arrival order for {@link OpenJob#tunnel()}.
+     */
+    public boolean beginTransport(ByteBuffer datagram, OpenJob job, Received received) {
+        received.reset();
+        received.type = MessageType.TRANSPORT;
+        job.reset();
         int receiver = LittleEndian.getInt(datagram, datagram.position() + Transport.RECEIVER_OFFSET);
         IndexTable.Entry<Tunnel> entry = indexTable.lookup(receiver);
         if (entry == null || entry.keypair() == null) {
-            return drop(received, DropReason.UNKNOWN_INDEX);
+            drop(received, DropReason.UNKNOWN_INDEX);
+            return false;
         }
-        return entry.peer().onTransport(workspace(), entry.keypair(), datagram, source, out, received);
+        if (entry.keypair().receiveExpired(now())) {
+            drop(received, DropReason.KEYPAIR_EXPIRED);
+            return false;
+        }
+        job.prepare(entry.peer(), entry.keypair(), datagram);
+        return true;
+    }
+
+    /**
+     * Last step of the split receive path, called in arrival order per peer after
+     * {@link OpenJob#open} wrote into {@code out}: replay window, roaming, timers and the inner
+     * packet's source check. {@link Verdict#WRITE_TO_TUNNEL} with the IP packet in {@code out},
+     * {@link Verdict#DONE} for a keepalive, or {@link Verdict#DROP}. Afterwards drain the
+     * tunnel's {@link Tunnel#poll}.
+     */
+    public Verdict finishTransport(OpenJob job, InetSocketAddress source, ByteBuffer out, Received received) {
+        received.reset();
+        received.type = MessageType.TRANSPORT;
+        return job.tunnel.onOpened(job, source, out, received);
     }
 
     /**

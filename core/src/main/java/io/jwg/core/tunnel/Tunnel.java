@@ -54,6 +54,7 @@ public final class Tunnel {
     private final AtomicLong txBytes = new AtomicLong();
     private final AtomicLong rxBytes = new AtomicLong();
     private volatile long lastHandshakeEpochNanos;
+    private volatile Object attachment;
 
     Tunnel(Engine engine, byte[] publicKey, long now) {
         this.engine = engine;
@@ -64,6 +65,19 @@ public final class Tunnel {
         this.timers = new PeerTimers(engine.random());
         this.lastSentHandshake = now - Constants.REKEY_TIMEOUT - 1_000_000_000L;
         this.running = engine.isUp();
+    }
+
+    /** Per-peer state of the I/O layer (its ordered queues), set once; null until then. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    /** Attaches the I/O layer's per-peer state unless some is already attached; returns the attached one. */
+    public synchronized Object attachIfAbsent(Object value) {
+        if (attachment == null) {
+            attachment = value;
+        }
+        return attachment;
     }
 
     /** The peer's static public key (a copy). */
@@ -195,11 +209,32 @@ public final class Tunnel {
      * Encrypts the IP packet between {@code packet}'s position and limit (left unchanged) into
      * {@code out} as a transport message when a session is up. Otherwise stages a copy and
      * returns {@link Verdict#DONE}; the caller's {@link #poll} then sends the handshake
-     * initiation that will release it.
+     * initiation that will release it. Equivalent to {@link #reserve} followed by
+     * {@link SealJob#seal} on the calling thread.
      */
-    public synchronized Verdict encapsulate(ByteBuffer packet, ByteBuffer out) {
+    public Verdict encapsulate(ByteBuffer packet, ByteBuffer out) {
+        SealJob job = engine.workspace().sealJob;
+        synchronized (this) {
+            Verdict verdict = reserve(packet, out.capacity(), job);
+            if (verdict == Verdict.WRITE_TO_NETWORK) {
+                job.seal(engine.workspace().aead, packet, out);
+            }
+            return verdict;
+        }
+    }
+
+    /**
+     * The locked half of sending: when a session is up, takes the next counter of the current
+     * keypair for the IP packet between {@code packet}'s position and limit (left unchanged),
+     * records keypair, counter and padding in {@code job}, accounts the bytes and runs the
+     * send-side timers, and returns {@link Verdict#WRITE_TO_NETWORK}: the caller then seals with
+     * {@link SealJob#seal} on any thread into a buffer of at least {@code outCapacity} bytes and
+     * sends the datagrams of this tunnel in reservation order. Otherwise the packet is staged
+     * (a copy) and the result is {@link Verdict#DONE}, or it is dropped ({@link Verdict#DROP}).
+     */
+    public synchronized Verdict reserve(ByteBuffer packet, int outCapacity, SealJob job) {
         int length = packet.remaining();
-        if (length > Tuning.MAX_PACKET_SIZE || !fits(length, out)) {
+        if (length > Tuning.MAX_PACKET_SIZE || !fits(length, outCapacity)) {
             engine.count(DropReason.INVALID_OUTBOUND_PACKET);
             return Verdict.DROP;
         }
@@ -213,7 +248,7 @@ public final class Tunnel {
             if (keypair != null && keypair.canSend(now)) {
                 long counter = keypair.nextSendCounter();
                 if (counter != -1) {
-                    seal(keypair, counter, packet, out, now);
+                    reserved(keypair, counter, length, job, now);
                     return Verdict.WRITE_TO_NETWORK;
                 }
             }
@@ -250,13 +285,15 @@ public final class Tunnel {
         if (!staged.isEmpty()) {
             Keypair keypair = keypairs.current();
             if (keypair != null && keypair.canSend(now)) {
-                while (!staged.isEmpty() && !fits(staged.peek().remaining(), out)) {
+                while (!staged.isEmpty() && !fits(staged.peek().remaining(), out.capacity())) {
                     staged.remove();
                     engine.count(DropReason.INVALID_OUTBOUND_PACKET);
                 }
                 long counter = staged.isEmpty() ? -1 : keypair.nextSendCounter();
                 if (counter != -1) {
-                    seal(keypair, counter, staged.peek(), out, now);
+                    SealJob job = engine.workspace().sealJob;
+                    reserved(keypair, counter, staged.peek().remaining(), job, now);
+                    job.seal(engine.workspace().aead, staged.peek(), out);
                     staged.remove();
                     return Verdict.WRITE_TO_NETWORK;
                 }
@@ -460,37 +497,20 @@ public final class Tunnel {
     }
 
     /**
-     * Decrypts a transport message for {@code keypair} into {@code out}; see the class comment of
-     * {@link Engine} for the order of checks.
+     * The ordered, locked half of receiving a transport message that {@link OpenJob#open}
+     * decrypted (or failed to) into {@code out}: replay window, roaming, keypair rotation,
+     * timers, then the inner packet's checks; see the class comment of {@link Engine}.
      */
-    synchronized Verdict onTransport(Workspace ws, Keypair keypair, ByteBuffer datagram, InetSocketAddress source,
-            ByteBuffer out, Received received) {
+    synchronized Verdict onOpened(OpenJob job, InetSocketAddress source, ByteBuffer out, Received received) {
         if (!running) {
             return engine.drop(received, DropReason.PEER_DOWN);
         }
+        if (!job.opened) {
+            return engine.drop(received, DropReason.DECRYPTION_FAILED);
+        }
         long now = engine.now();
-        if (keypair.receiveExpired(now)) {
-            return engine.drop(received, DropReason.KEYPAIR_EXPIRED);
-        }
-        int start = datagram.position();
-        int length = datagram.remaining();
-        if (length - Transport.OVERHEAD > out.capacity()) {
-            // More plaintext than the caller's buffer holds (indices travel in clear, so anyone
-            // can aim one at us): the JDK cipher would throw ShortBufferException, not verify.
-            out.clear().limit(0);
-            return engine.drop(received, DropReason.DECRYPTION_FAILED);
-        }
-        long counter = LittleEndian.getLong(datagram, start + Transport.COUNTER_OFFSET);
-        datagram.position(start + Transport.HEADER_SIZE);
-        out.clear();
-        boolean opened = ws.aead.open(keypair.receiveKey(), counter, datagram, out);
-        datagram.position(start);
-        if (!opened) {
-            out.clear().limit(0);
-            return engine.drop(received, DropReason.DECRYPTION_FAILED);
-        }
-        out.flip();
-        if (!keypair.replayWindow.validate(counter, Constants.REJECT_AFTER_MESSAGES)) {
+        Keypair keypair = job.keypair;
+        if (!keypair.replayWindow.validate(job.counter, Constants.REJECT_AFTER_MESSAGES)) {
             return engine.drop(received, DropReason.REPLAYED_COUNTER);
         }
         received.tunnel = this;
@@ -503,7 +523,7 @@ public final class Tunnel {
         keepKeyFreshReceiving(now);
         timers.onAnyAuthenticatedPacketTraversal(now);
         timers.onAnyAuthenticatedPacketReceived(now);
-        rxBytes.addAndGet(length);
+        rxBytes.addAndGet(job.length);
         if (out.remaining() == 0) {
             return Verdict.DONE;
         }
@@ -526,19 +546,16 @@ public final class Tunnel {
         }
     }
 
-    /** True when the transport message for a {@code length}-byte packet fits in {@code out}. */
-    private boolean fits(int length, ByteBuffer out) {
-        return out.capacity() >= Transport.OVERHEAD + Transport.paddedLength(length, engine.mtu());
+    /** True when the transport message for a {@code length}-byte packet fits in {@code capacity} bytes. */
+    private boolean fits(int length, int capacity) {
+        return capacity >= Transport.OVERHEAD + Transport.paddedLength(length, engine.mtu());
     }
 
-    private void seal(Keypair keypair, long counter, ByteBuffer packet, ByteBuffer out, long now) {
-        int length = packet.remaining();
-        int padding = Transport.paddedLength(length, engine.mtu()) - length;
-        out.clear();
-        Transport.writeHeader(out, keypair.remoteIndex(), counter);
-        engine.workspace().aead.sealPadded(keypair.sendKey(), counter, packet, padding, out);
-        out.flip();
-        countSent(out.remaining(), endpoint);
+    /** Bookkeeping for a reserved counter: the job, byte counts, send timers, rekey check. */
+    private void reserved(Keypair keypair, long counter, int length, SealJob job, long now) {
+        int padded = Transport.paddedLength(length, engine.mtu());
+        job.set(keypair, counter, padded - length);
+        countSent(Transport.OVERHEAD + padded, endpoint);
         timers.onAnyAuthenticatedPacketTraversal(now);
         timers.onAnyAuthenticatedPacketSent(now);
         if (length > 0) {

@@ -10,6 +10,8 @@ import java.security.SecureRandom;
 final class Workspace {
     final Noise noise;
     final ChaChaPoly aead = new ChaChaPoly();
+    final SealJob sealJob = new SealJob();
+    final OpenJob openJob = new OpenJob();
     final byte[] message = new byte[HandshakeInitiation.SIZE];
     final byte[] cookieReply = new byte[CookieReply.SIZE];
     final byte[] peerStatic = new byte[32];

@@ -1,0 +1,59 @@
+package io.jwg.daemon;
+
+import io.jwg.core.message.Transport;
+import io.jwg.core.tunnel.OpenJob;
+import io.jwg.core.tunnel.SealJob;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * One transport packet in flight on the data path (wireguard-go's {@code QueueOutboundElement}
+ * and {@code QueueInboundElement}): two pooled direct buffers and the core's job for it.
+ * Outbound, {@link #in} holds the IP packet read from the TUN and {@link #out} the sealed
+ * datagram; inbound, {@link #in} holds the received datagram and {@link #out} the plaintext.
+ * A packet sits in its peer's ordered queue from before its crypto starts until it is
+ * delivered, so {@link #done} (written last by the crypto worker) is what the drainer waits for.
+ */
+final class DataPacket {
+    /** Fixed id in the pool's free list. */
+    final int id;
+    ByteBuffer in;
+    ByteBuffer out;
+    /** Native address of {@link #out}, for sendmmsg without a lookup per send. */
+    long outAddress;
+    final SealJob seal = new SealJob();
+    final OpenJob open = new OpenJob();
+    PeerQueues peer;
+    InetSocketAddress source;
+    InetAddress recipient;
+    /** False when the packet was given up before its crypto ran (queue full): skip, but in order. */
+    boolean live;
+    volatile boolean done;
+
+    DataPacket(int id, int capacity) {
+        this.id = id;
+        allocate(capacity);
+    }
+
+    /** Buffers for packets of up to {@code capacity} bytes and their transport messages. */
+    void allocate(int capacity) {
+        in = ByteBuffer.allocateDirect(capacity + Transport.OVERHEAD);
+        out = ByteBuffer.allocateDirect(capacity + Transport.OVERHEAD + 16);
+        outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
+    }
+
+    int capacity() {
+        return in.capacity() - Transport.OVERHEAD;
+    }
+
+    void reset() {
+        peer = null;
+        source = null;
+        recipient = null;
+        live = true;
+        done = false;
+    }
+}

@@ -1,0 +1,265 @@
+package io.jwg.daemon;
+
+import io.jwg.core.tunnel.Tunnel;
+import io.jwg.core.tunnel.Verdict;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Parallel transport crypto with per-peer ordering, wireguard-go's model:
+ *
+ * <pre>
+ * Outbound: TunReader: read burst -> route -> Tunnel.reserve (counter, under the peer lock)
+ *             -> peer's outbound PeerQueue (order) -> encryption CryptoQueue (1024)
+ *           encryption workers (N, woken when the queue is deep) and the TUN reader itself at
+ *           the end of its burst: SealJob.seal -> done -> drain the peer's queue:
+ *             consecutive sealed packets leave in one sendmmsg, in counter order
+ * Inbound:  UDP event loop: copy datagram -> Engine.beginTransport (index, keypair)
+ *             -> peer's inbound PeerQueue (order) -> decryption CryptoQueue (1024)
+ *           decryption workers (N, woken when the queue is deep) and the event loop itself at
+ *           the end of its read batch: OpenJob.open -> done -> drain the peer's queue:
+ *             Engine.finishTransport (replay, timers, allowed IPs, under the peer lock) -> TUN write
+ * </pre>
+ *
+ * N is the number of available processors. Packets come from a bounded pool of direct buffers
+ * and go back to it after delivery; a full queue or an empty pool drops the packet (counted).
+ * The workers own their cipher and sender ({@link Worker}); nothing is allocated per packet.
+ */
+final class DataPath {
+    /** wireguard-go QueueOutboundSize/QueueInboundSize for the shared crypto queues. */
+    static final int CRYPTO_QUEUE = 1024;
+    /** Packets in flight at most, both directions together. */
+    static final int POOL_SIZE = 4096;
+    private static final int MIN_CAPACITY = 2048;
+
+    private final Device device;
+    /** Free packets, lock-free: every data-path thread acquires or releases. */
+    private final FreeList<DataPacket> pool = new FreeList<>(POOL_SIZE);
+    private final AtomicInteger created = new AtomicInteger();
+    private final CryptoQueue encryption = new CryptoQueue(CRYPTO_QUEUE, this::seal);
+    private final CryptoQueue decryption = new CryptoQueue(CRYPTO_QUEUE, this::open);
+    private final PeerQueue.Sink outboundSink = this::send;
+    private final PeerQueue.Sink inboundSink = this::deliver;
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean running = true;
+    private volatile int capacity = MIN_CAPACITY;
+
+    DataPath(Device device) {
+        this.device = device;
+        int n = Math.max(1, Runtime.getRuntime().availableProcessors());
+        for (int i = 0; i < n; i++) {
+            threads.add(new DaemonThreads("jwg-encrypt").newThread(() -> encryption.serve(new Worker())));
+            threads.add(new DaemonThreads("jwg-decrypt").newThread(() -> decryption.serve(new Worker())));
+        }
+    }
+
+    void start() {
+        threads.forEach(Thread::start);
+    }
+
+    void stop() {
+        running = false;
+        threads.forEach(Thread::interrupt);
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Packets dropped for want of a buffer or queue slot. */
+    long dropped() {
+        return dropped.get();
+    }
+
+    /** Follows the MTU: pooled buffers hold a whole TUN packet. */
+    void setMtu(int mtu) {
+        capacity = Math.max(MIN_CAPACITY, (Math.max(mtu, 0) + 64 + 511) & ~511);
+    }
+
+    /** The peer's ordered queues, created on first use. */
+    PeerQueues queues(Tunnel tunnel) {
+        Object attached = tunnel.attachment();
+        if (attached == null) {
+            attached = tunnel.attachIfAbsent(new PeerQueues(tunnel, outboundSink, inboundSink));
+        }
+        return (PeerQueues) attached;
+    }
+
+    /** A pooled packet whose buffers hold {@code length} bytes, or null (counted) when none is left. */
+    DataPacket acquire(int length) {
+        int want = Math.max(length, capacity);
+        DataPacket p = poll();
+        if (p == null) {
+            int n = created.incrementAndGet();
+            if (n > POOL_SIZE) {
+                created.decrementAndGet();
+                dropped.incrementAndGet();
+                return null;
+            }
+            p = new DataPacket(n - 1, want);
+        } else if (p.capacity() < want) {
+            p.allocate(want);
+        }
+        p.reset();
+        return p;
+    }
+
+    /** Returns a packet; one grown for an unusually large datagram shrinks back first. */
+    void release(DataPacket p) {
+        p.peer = null;
+        p.source = null;
+        p.recipient = null;
+        if (p.capacity() > 2 * capacity) {
+            p.allocate(capacity);
+        }
+        pool.offer(p.id, p);
+    }
+
+    private DataPacket poll() {
+        return pool.poll();
+    }
+
+    /**
+     * Queues a reserved outbound packet (TUN reader only, in reservation order) for sealing;
+     * false when the peer's queue is full and the caller keeps the packet.
+     */
+    boolean submitOutbound(PeerQueues peer, DataPacket p, Worker worker) {
+        p.peer = peer;
+        if (!peer.outbound.offer(p)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        if (encryption.offer(p)) {
+            return true;
+        }
+        encryption.help(worker); // full: catch up on this thread rather than drop
+        if (!encryption.offer(p)) {
+            dropped.incrementAndGet();
+            p.live = false;
+            p.done = true;
+            peer.outbound.drain(worker);
+        }
+        return true;
+    }
+
+    /** Queues an inbound packet that passed {@code beginTransport} (event loop only, in arrival order). */
+    boolean submitInbound(PeerQueues peer, DataPacket p, Worker worker) {
+        p.peer = peer;
+        if (!peer.inbound.offer(p)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        if (decryption.offer(p)) {
+            return true;
+        }
+        decryption.help(worker); // full: catch up on this thread rather than drop
+        if (!decryption.offer(p)) {
+            dropped.incrementAndGet();
+            p.live = false;
+            p.done = true;
+            peer.inbound.drain(worker);
+        }
+        return true;
+    }
+
+    /** The producer's share of the outbound crypto: called at the end of each TUN burst. */
+    void helpOutbound(Worker worker) {
+        encryption.help(worker);
+    }
+
+    /** The producer's share of the inbound crypto: called at the end of each UDP read batch. */
+    void helpInbound(Worker worker) {
+        decryption.help(worker);
+    }
+
+    private void seal(DataPacket p, Worker worker) {
+        try {
+            p.seal.seal(worker.aead, p.in, p.out);
+        } catch (RuntimeException e) {
+            p.live = false;
+            device.log().error("Transport encryption failed: " + e);
+        }
+        PeerQueues peer = p.peer;
+        p.done = true;
+        peer.outbound.drain(worker);
+    }
+
+    private void open(DataPacket p, Worker worker) {
+        try {
+            p.open.open(worker.aead, p.in, p.out);
+        } catch (RuntimeException e) {
+            p.live = false;
+            device.log().error("Transport decryption failed: " + e);
+        }
+        PeerQueues peer = p.peer;
+        p.done = true;
+        peer.inbound.drain(worker);
+    }
+
+    /** Outbound sink: the sealed head of a peer's queue, in one sendmmsg where possible. */
+    private void send(DataPacket[] batch, int count, Worker worker) {
+        Tunnel tunnel = batch[0].peer.tunnel;
+        UdpSender sender = worker.sender;
+        sender.batchClear();
+        int failedBytes = 0;
+        for (int i = 0; i < count; i++) {
+            DataPacket p = batch[i];
+            if (p.live) {
+                sender.batchAdd(p.outAddress + p.out.position(), p.out.remaining());
+            }
+        }
+        InetSocketAddress endpoint = tunnel.endpoint();
+        if (sender.batchSize() > 0) {
+            failedBytes = device.sendBatch(tunnel, endpoint, sender);
+        }
+        for (int i = 0; i < count; i++) {
+            release(batch[i]);
+            batch[i] = null;
+        }
+        if (failedBytes > 0) {
+            tunnel.onSendFailed(failedBytes);
+        }
+    }
+
+    /** Inbound sink: the ordered checks, then the TUN, then whatever the peer has queued to send. */
+    private void deliver(DataPacket[] batch, int count, Worker worker) {
+        Tunnel tunnel = batch[0].peer.tunnel;
+        var engine = device.engine0();
+        InetAddress lastLocal = null;
+        for (int i = 0; i < count; i++) {
+            DataPacket p = batch[i];
+            batch[i] = null;
+            if (p.live) {
+                Verdict verdict = engine.finishTransport(p.open, p.source, p.out, worker.received);
+                if (verdict == Verdict.WRITE_TO_TUNNEL) {
+                    if (p.recipient != lastLocal) {
+                        lastLocal = p.recipient;
+                        device.noteLocalAddress(tunnel, p.recipient);
+                    }
+                    try {
+                        device.tun().write(p.out);
+                    } catch (IOException e) {
+                        if (device.log().verbose()) {
+                            device.log().debug("Failed to write packet to TUN device: " + e.getMessage());
+                        }
+                    }
+                } else if (verdict == Verdict.DONE && p.recipient != lastLocal) {
+                    lastLocal = p.recipient;
+                    device.noteLocalAddress(tunnel, p.recipient);
+                }
+            }
+            release(p);
+        }
+        device.drain(tunnel, worker.out, worker.sender);
+    }
+}

@@ -1,0 +1,19 @@
+package io.jwg.daemon;
+
+import io.jwg.core.crypto.ChaChaPoly;
+import io.jwg.core.tunnel.Received;
+import java.nio.ByteBuffer;
+
+/**
+ * What a data-path thread owns: its cipher, its UDP sender (native sendmmsg memory), a batch
+ * array for draining, an output buffer and result holder for {@code Tunnel.poll}. One per
+ * thread, never shared, so the hot path allocates nothing and takes no lock for scratch space.
+ */
+final class Worker {
+    static final int BATCH = UdpSender.BATCH;
+    final ChaChaPoly aead = new ChaChaPoly();
+    final UdpSender sender = new UdpSender();
+    final DataPacket[] batch = new DataPacket[BATCH];
+    final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
+    final Received received = new Received();
+}
