@@ -137,25 +137,38 @@ final class UdpSocket implements AutoCloseable {
      * @throws IOException when the socket cannot be created, configured, bound or registered
      */
     static UdpSocket open(IoEventLoop loop, int port, Receiver receiver) throws IOException {
+        return open(loop, port, receiver, true);
+    }
+
+    /** Like {@link #open}, but an {@code AF_INET} socket, as on a kernel without IPv6. */
+    static UdpSocket openIpv4Only(IoEventLoop loop, int port, Receiver receiver) throws IOException {
+        return open(loop, port, receiver, false);
+    }
+
+    private static UdpSocket open(IoEventLoop loop, int port, Receiver receiver, boolean tryIpv6) throws IOException {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port " + port);
         }
         if (!loop.isCompatible(Handle.class)) {
             throw new IllegalArgumentException("not an epoll event loop: " + loop);
         }
-        int fd;
-        boolean ipv6 = true;
-        try {
-            fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() != EAFNOSUPPORT) {
-                throw new IOException("cannot create a UDP socket: errno " + e.getErrorCode(), e);
+        int fd = -1;
+        boolean ipv6 = tryIpv6;
+        if (tryIpv6) {
+            try {
+                fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EAFNOSUPPORT) {
+                    throw new IOException("cannot create a UDP socket: errno " + e.getErrorCode(), e);
+                }
+                ipv6 = false; // kernel without IPv6 (ipv6.disable=1)
             }
-            ipv6 = false; // kernel without IPv6 (ipv6.disable=1)
+        }
+        if (!ipv6) {
             try {
                 fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-            } catch (LastErrorException e4) {
-                throw new IOException("cannot create a UDP socket: errno " + e4.getErrorCode(), e4);
+            } catch (LastErrorException e) {
+                throw new IOException("cannot create a UDP socket: errno " + e.getErrorCode(), e);
             }
         }
         UdpSocket socket;
