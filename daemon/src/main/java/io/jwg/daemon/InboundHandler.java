@@ -4,23 +4,19 @@ import io.jwg.core.message.MessageType;
 import io.jwg.core.tunnel.Received;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.core.tunnel.Verdict;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * The UDP channel's only handler, on the event loop: handshake messages (type 1 and 2) go to the
- * {@link HandshakeWorker} queue; transport messages are copied into a pooled packet, looked up
- * ({@code Engine.beginTransport}) and handed to the {@link DataPath} for parallel decryption in
- * per-peer order; cookie replies and the rest are handled inline. Replies leave through this
- * thread's {@link UdpSender}. It releases every datagram it is given (or hands ownership to the
- * handshake worker).
+ * What the UDP socket's event loop does with each datagram ({@link UdpSocket.Receiver}):
+ * handshake messages (type 1 and 2) are copied to the {@link HandshakeWorker} queue; transport
+ * messages are copied into a pooled packet, looked up ({@code Engine.beginTransport}) and handed
+ * to the {@link DataPath} for parallel decryption in per-peer order; cookie replies and the rest
+ * are handled inline. Replies leave through this thread's {@link UdpSender}.
  */
-final class InboundHandler extends ChannelInboundHandlerAdapter {
+final class InboundHandler implements UdpSocket.Receiver {
     private static final int TYPE_INITIATION = 1;
     private static final int TYPE_RESPONSE = 2;
 
@@ -34,41 +30,27 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof DatagramPacket packet)) {
-            io.netty.util.ReferenceCountUtil.release(msg);
-            return;
-        }
-        ByteBuf content = packet.content();
-        if (content.readableBytes() >= 4) {
-            int type = content.getByte(content.readerIndex()) & 0xff;
+    public void onDatagram(ByteBuffer datagram, InetSocketAddress source, InetAddress local) {
+        int length = datagram.remaining();
+        if (length >= 4) {
+            int type = datagram.get(datagram.position()) & 0xff;
             if (type == TYPE_INITIATION || type == TYPE_RESPONSE) {
-                device.handshakes().offer(packet); // takes ownership
+                device.handshakes().offer(datagram, source, local);
                 return;
             }
         }
-        try {
-            receive(content, packet.sender(), packet.recipient());
-        } finally {
-            packet.release();
-        }
-    }
-
-    private void receive(ByteBuf content, InetSocketAddress source, InetSocketAddress recipient) {
-        int length = content.readableBytes();
         DataPacket p = dataPath.acquire(length);
         if (p == null) {
             return; // counted by the pool
         }
-        // One copy out of Netty's buffer (no ByteBuffer view allocated): the datagram outlives it.
-        ByteBuffer datagram = p.in;
-        datagram.clear().limit(length);
-        content.getBytes(content.readerIndex(), datagram);
-        datagram.flip();
-        if (MessageType.classify(datagram) == MessageType.TRANSPORT) {
-            if (device.engine0().beginTransport(datagram, p.open, worker.received)) {
+        // One copy out of the receive slot, which is reused for the next datagram.
+        ByteBuffer in = p.in;
+        in.clear().limit(length);
+        in.put(0, datagram, datagram.position(), length);
+        if (MessageType.classify(in) == MessageType.TRANSPORT) {
+            if (device.engine0().beginTransport(in, p.open, worker.received)) {
                 p.source = source;
-                p.recipient = recipient == null ? null : recipient.getAddress();
+                p.recipient = local;
                 if (dataPath.submitInbound(dataPath.queues(p.open.tunnel()), p, worker)) {
                     return;
                 }
@@ -77,21 +59,21 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            receiveOther(datagram, source, recipient);
+            receiveOther(in, source, local);
         } finally {
             dataPath.release(p);
         }
     }
 
     /** Cookie replies and malformed datagrams: inline, as they are rare and cheap. */
-    private void receiveOther(ByteBuffer datagram, InetSocketAddress source, InetSocketAddress recipient) {
+    private void receiveOther(ByteBuffer datagram, InetSocketAddress source, InetAddress local) {
         Received received = worker.received;
         ByteBuffer out = worker.out;
         Verdict verdict = device.engine0().decapsulate(datagram, source, false, out, received);
         Tunnel tunnel = received.tunnel();
         switch (verdict) {
             case WRITE_TO_TUNNEL -> {
-                device.noteLocalAddress(tunnel, recipient == null ? null : recipient.getAddress());
+                device.noteLocalAddress(tunnel, local);
                 try {
                     device.tun().write(out);
                 } catch (IOException e) {
@@ -100,7 +82,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
             }
-            case WRITE_TO_NETWORK -> device.reply(out, source, recipient == null ? null : recipient.getAddress(), worker.sender);
+            case WRITE_TO_NETWORK -> device.reply(out, source, local, worker.sender);
             case DONE, DROP -> {
                 // Nothing to emit; the engine counted any drop.
             }
@@ -112,13 +94,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
 
     /** End of a read batch (recvmmsg loop): decrypt what the workers have not taken. */
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void onBatchEnd() {
         dataPath.helpInbound(worker);
-        ctx.fireChannelReadComplete();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        device.log().error("UDP receive: " + cause);
     }
 }
