@@ -38,7 +38,13 @@ final class DaemonCommand {
         } catch (IOException | RuntimeException e) {
             return fail("Failed to create TUN device: " + message(e));
         }
-        Device device = new Device(tun, log);
+        Device device;
+        try {
+            device = new Device(tun, log);
+        } catch (RuntimeException e) {
+            tun.close();
+            return fail("Failed to create device: " + message(e));
+        }
         try {
             device.start();
         } catch (IOException | RuntimeException e) {
