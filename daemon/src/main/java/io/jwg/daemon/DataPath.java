@@ -36,11 +36,16 @@ final class DataPath {
     /** Packets in flight at most, both directions together. */
     static final int POOL_SIZE = 4096;
     private static final int MIN_CAPACITY = 2048;
+    /** Maximum-size packets for datagrams beyond the MTU (about 8 MB of direct memory at most). */
+    static final int JUMBO_POOL_SIZE = 64;
+    private static final int JUMBO_ID_BASE = POOL_SIZE;
 
     private final Device device;
     /** Free packets, lock-free: every data-path thread acquires or releases. */
     private final FreeList<DataPacket> pool = new FreeList<>(POOL_SIZE);
     private final AtomicInteger created = new AtomicInteger();
+    private final FreeList<DataPacket> jumboPool = new FreeList<>(JUMBO_POOL_SIZE);
+    private final AtomicInteger jumboCreated = new AtomicInteger();
     private final CryptoQueue encryption = new CryptoQueue(CRYPTO_QUEUE, this::seal);
     private final CryptoQueue decryption = new CryptoQueue(CRYPTO_QUEUE, this::open);
     private final PeerQueue.Sink outboundSink = this::send;
@@ -95,10 +100,19 @@ final class DataPath {
         return (PeerQueues) attached;
     }
 
-    /** A pooled packet whose buffers hold {@code length} bytes, or null (counted) when none is left. */
+    /**
+     * A pooled packet whose buffers hold {@code length} bytes, or null (counted) when none is
+     * left. Packets track the MTU; a datagram bigger than that (a peer with a larger MTU, or
+     * anyone who knows a receiver index, since the size is checked before authentication) takes
+     * one of {@value #JUMBO_POOL_SIZE} maximum-size packets, so such datagrams can neither make
+     * the data path allocate nor pin more than a few MB of direct memory.
+     */
     DataPacket acquire(int length) {
         int want = Math.max(length, capacity);
-        DataPacket p = poll();
+        if (want > capacity) {
+            return acquireJumbo(length);
+        }
+        DataPacket p = pool.poll();
         if (p == null) {
             int n = created.incrementAndGet();
             if (n > POOL_SIZE) {
@@ -108,25 +122,41 @@ final class DataPath {
             }
             p = new DataPacket(n - 1, want);
         } else if (p.capacity() < want) {
-            p.allocate(want);
+            p.allocate(want); // the MTU grew; once per pooled packet
         }
         p.reset();
         return p;
     }
 
-    /** Returns a packet; one grown for an unusually large datagram shrinks back first. */
+    private DataPacket acquireJumbo(int length) {
+        if (length > UdpTransport.MAX_DATAGRAM) {
+            dropped.incrementAndGet();
+            return null;
+        }
+        DataPacket p = jumboPool.poll();
+        if (p == null) {
+            int n = jumboCreated.incrementAndGet();
+            if (n > JUMBO_POOL_SIZE) {
+                jumboCreated.decrementAndGet();
+                dropped.incrementAndGet();
+                return null;
+            }
+            p = new DataPacket(JUMBO_ID_BASE + n - 1, UdpTransport.MAX_DATAGRAM);
+        }
+        p.reset();
+        return p;
+    }
+
+    /** Returns a packet to its pool. */
     void release(DataPacket p) {
         p.peer = null;
         p.source = null;
         p.recipient = null;
-        if (p.capacity() > 2 * capacity) {
-            p.allocate(capacity);
+        if (p.id >= JUMBO_ID_BASE) {
+            jumboPool.offer(p.id - JUMBO_ID_BASE, p);
+        } else {
+            pool.offer(p.id, p);
         }
-        pool.offer(p.id, p);
-    }
-
-    private DataPacket poll() {
-        return pool.poll();
     }
 
     /**

@@ -23,6 +23,7 @@ final class TunReader {
     private final DataPath dataPath;
     private final Thread thread;
     private final Worker worker = new Worker();
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
     private int mtu = -1;
 
     TunReader(Device device, DataPath dataPath) {
@@ -54,13 +55,8 @@ final class TunReader {
                 mtu = engine.mtu();
                 dataPath.setMtu(mtu);
             }
-            DataPacket p = acquireWaiting();
-            if (p == null) {
-                return;
-            }
-            int length = read(tun, p, true);
+            int length = read(tun, true);
             if (length < 0) {
-                dataPath.release(p);
                 if (length == TunDevice.CLOSED) {
                     closed();
                     return;
@@ -71,20 +67,23 @@ final class TunReader {
                 // A TUN only yields packets once it is up: do not wait for the next probe.
                 device.probeLinkNow();
             }
+            DataPacket p = acquireWaiting(length);
+            if (p == null) {
+                return;
+            }
             Tunnel pending = process(engine, p, null);
             for (int i = 1; i < BURST; i++) {
-                p = dataPath.acquire(0);
-                if (p == null) {
-                    break;
-                }
-                length = read(tun, p, false);
+                length = read(tun, false);
                 if (length <= 0) {
-                    dataPath.release(p);
                     if (length == TunDevice.CLOSED) {
                         closed();
                         return;
                     }
                     break;
+                }
+                p = dataPath.acquire(length);
+                if (p == null) {
+                    break; // counted by the pool
                 }
                 pending = process(engine, p, pending);
             }
@@ -95,23 +94,29 @@ final class TunReader {
         }
     }
 
-    /** A pooled packet; when the pool is drained (crypto far behind), waits briefly for one. */
-    private DataPacket acquireWaiting() {
+    /**
+     * A pooled packet holding the packet just read; when the pool is drained (crypto far
+     * behind), waits briefly for one.
+     */
+    private DataPacket acquireWaiting(int length) {
         while (!device.isClosed()) {
-            DataPacket p = dataPath.acquire(0);
+            DataPacket p = dataPath.acquire(length);
             if (p != null) {
                 return p;
             }
-            Thread.onSpinWait();
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
         return null;
     }
 
-    /** Reads into the packet's input buffer; the length, 0 (nothing ready), CLOSED, or -2 on error. */
-    private int read(TunDevice tun, DataPacket p, boolean block) {
-        ByteBuffer in = p.in;
-        in.clear().limit(p.capacity());
+    /**
+     * Reads one packet into {@link #readBuffer}: the length, 0 (nothing ready), CLOSED, or -2 on
+     * error. The read buffer holds the largest packet, so an MTU raised while this thread is
+     * blocked (the pool follows the MTU only at the next burst) never truncates a packet.
+     */
+    private int read(TunDevice tun, boolean block) {
+        ByteBuffer in = readBuffer;
+        in.clear();
         int length;
         try {
             length = block ? tun.read(in) : tun.tryRead(in);
@@ -132,6 +137,8 @@ final class TunReader {
      * burst (draining the previous one first when the peer changes).
      */
     private Tunnel process(Engine engine, DataPacket p, Tunnel pending) {
+        p.in.clear();
+        p.in.put(readBuffer).flip();
         Tunnel tunnel = engine.route(p.in);
         if (tunnel == null) {
             engine.encapsulate(p.in, p.out, worker.received); // counts the drop by reason
