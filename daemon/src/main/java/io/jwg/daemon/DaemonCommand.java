@@ -21,7 +21,9 @@ final class DaemonCommand {
     private final String ifname;
     private final Map<String, String> env;
     private final PrintStream err;
-    private volatile UapiServer uapiServer;
+    private final Object uapiLock = new Object();
+    private UapiServer uapiServer;
+    private boolean signalled;
     private volatile boolean exiting;
 
     DaemonCommand(String ifname, Map<String, String> env, PrintStream err) {
@@ -58,7 +60,12 @@ final class DaemonCommand {
             if (exiting) {
                 return; // run() already cleaned up and chose the exit status
             }
-            UapiServer server = uapiServer;
+            UapiServer server;
+            synchronized (uapiLock) {
+                // Waits for an open in progress, so a socket that just appeared is removed too.
+                server = uapiServer;
+                signalled = true;
+            }
             if (server != null) {
                 server.close();
             }
@@ -66,12 +73,17 @@ final class DaemonCommand {
             Runtime.getRuntime().halt(0);
         }, "jwg-shutdown"));
         UapiServer uapi;
-        try {
-            uapi = openUapi(device, log);
-            uapiServer = uapi;
-        } catch (IOException | RuntimeException e) {
-            device.stop("UAPI failed");
-            return fail("Failed to listen on uapi socket: " + message(e));
+        synchronized (uapiLock) {
+            if (signalled) {
+                return 0; // the shutdown hook is stopping the device and will exit
+            }
+            try {
+                uapi = openUapi(device, log);
+                uapiServer = uapi;
+            } catch (IOException | RuntimeException e) {
+                device.stop("UAPI failed");
+                return fail("Failed to listen on uapi socket: " + message(e));
+            }
         }
         log.debug("UAPI listener started");
         ready("ok");
