@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * addresses, jwg answers from the address the peer reached it on, not from whatever the routing
  * table would pick. The witness is wireguard-go itself: it roams to the source of every
  * authenticated packet, so its endpoint for jwg would move to jwg's primary address if jwg
- * replied from there.
+ * replied from there. When that address is removed, jwg sends from the routing table's choice
+ * again (the peer then roams to it).
  */
 class DaemonStickySourceTest {
     @BeforeEach
@@ -46,6 +47,11 @@ class DaemonStickySourceTest {
 
             assertEquals(sticky, pair.b().endpoint(jwgKey),
                     "wireguard-go roamed away from the address it used: jwg replied from another one\n" + pair.describe());
+
+            // The sticky address disappears: jwg must fall back to what routing picks, not go silent.
+            pair.nsA().execOk("ip", "addr", "del", secondary + "/" + prefixLength, "dev", pair.veth().here());
+            pair.pingOk(pair.nsA(), Pair.INNER_B4);
+            pair.pingOk(pair.nsB(), Pair.INNER_A4);
         }
     }
 }
