@@ -264,7 +264,7 @@ final class DataPath {
     /** Inbound sink: the ordered checks, then the TUN, then whatever the peer has queued to send. */
     private void deliver(DataPacket[] batch, int count, Worker worker) {
         Tunnel tunnel = batch[0].peer.tunnel;
-        var engine = device.engine0();
+        var engine = device.engine();
         InetAddress lastLocal = null;
         for (int i = 0; i < count; i++) {
             DataPacket p = batch[i];

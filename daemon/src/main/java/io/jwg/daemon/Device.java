@@ -89,10 +89,6 @@ public final class Device implements UapiDevice, AutoCloseable {
 
     // ---- what the data path threads share ----
 
-    Engine engine0() {
-        return engine;
-    }
-
     Log log() {
         return log;
     }
@@ -158,7 +154,7 @@ public final class Device implements UapiDevice, AutoCloseable {
         if (result != UdpSender.Result.SENT) {
             tunnel.onSendFailed(out.remaining());
             if (log.verbose()) {
-                log.debug(Peers.name(tunnel) + " - Failed to send packet to " + endpoint + ": " + result + " (errno " + sender.lastErrno() + ", " + Thread.currentThread().getName() + ", port " + udp.boundPort() + ")");
+                log.debug(Peers.name(tunnel) + " - Failed to send packet to " + endpoint + ": " + result + " (errno " + sender.lastErrno() + ")");
             }
         }
     }

@@ -112,7 +112,7 @@ final class HandshakeWorker {
 
     private void handle(Slot slot) {
         InetSocketAddress source = slot.source;
-        Verdict verdict = device.engine0().decapsulate(slot.data, source, underLoad(), out, received);
+        Verdict verdict = device.engine().decapsulate(slot.data, source, underLoad(), out, received);
         Tunnel tunnel = received.tunnel();
         Log log = device.log();
         if (log.verbose()) {

@@ -59,7 +59,7 @@ final class Housekeeping {
                 probeLink();
             }
             long earliest = now + TimeUnit.MILLISECONDS.toNanos(MAX_SLEEP_MILLIS);
-            for (Tunnel tunnel : device.engine0().peers()) {
+            for (Tunnel tunnel : device.engine().peers()) {
                 long deadline = tunnel.nextDeadline();
                 if (now - deadline >= 0 || tunnel.hasPendingOutput()) {
                     device.drain(tunnel, out, sender);
@@ -87,9 +87,9 @@ final class Housekeeping {
                 return;
             }
             int mtu = tun.mtu();
-            if (mtu != device.engine0().mtu()) {
+            if (mtu != device.engine().mtu()) {
                 device.log().debug("MTU updated: " + mtu);
-                device.engine0().setMtu(mtu);
+                device.engine().setMtu(mtu);
             }
             device.setLinkUp(state == TunDevice.LinkState.UP);
         } catch (IOException e) {

@@ -48,7 +48,7 @@ final class InboundHandler implements UdpSocket.Receiver {
         in.clear().limit(length);
         in.put(0, datagram, datagram.position(), length);
         if (MessageType.classify(in) == MessageType.TRANSPORT) {
-            if (device.engine0().beginTransport(in, p.open, worker.received)) {
+            if (device.engine().beginTransport(in, p.open, worker.received)) {
                 p.source = source;
                 p.recipient = local;
                 if (dataPath.submitInbound(dataPath.queues(p.open.tunnel()), p, worker)) {
@@ -69,7 +69,7 @@ final class InboundHandler implements UdpSocket.Receiver {
     private void receiveOther(ByteBuffer datagram, InetSocketAddress source, InetAddress local) {
         Received received = worker.received;
         ByteBuffer out = worker.out;
-        Verdict verdict = device.engine0().decapsulate(datagram, source, false, out, received);
+        Verdict verdict = device.engine().decapsulate(datagram, source, false, out, received);
         Tunnel tunnel = received.tunnel();
         switch (verdict) {
             case WRITE_TO_TUNNEL -> {

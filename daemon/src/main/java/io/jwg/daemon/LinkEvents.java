@@ -1,5 +1,7 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.Libc.*;
+
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
@@ -15,10 +17,8 @@ import com.sun.jna.Pointer;
 final class LinkEvents implements AutoCloseable {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int NETLINK_ROUTE = 0;
     private static final int RTMGRP_LINK = 1;
-    private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
     private static final int BUFFER = 16_384;
 

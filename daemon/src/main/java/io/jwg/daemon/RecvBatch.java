@@ -1,5 +1,7 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.Libc.*;
+
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
@@ -41,28 +43,12 @@ final class RecvBatch {
     static final int SLOT_SIZE = 65_535;
     private static final int SLOT_STRIDE = 65_536;
 
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
-    private static final int SOL_IP = 0;
-    private static final int IP_PKTINFO = 8;
-    private static final int SOL_IPV6 = 41;
-    private static final int IPV6_PKTINFO = 50;
-    private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_TRUNC = 0x20;
 
-    private static final int MMSGHDR_SIZE = 64;
-    private static final int MSG_NAME = 0;
-    private static final int MSG_NAMELEN = 8;
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSG_CONTROL = 32;
-    private static final int MSG_CONTROLLEN = 40;
     private static final int MSG_FLAGS = 48;
     private static final int MSG_LEN = 56;
-    private static final int IOVEC_SIZE = 16;
     private static final int NAME_SIZE = 32;
     private static final int SOCKADDR_IN6_SIZE = 28;
-    private static final int CMSG_HEADER = 16;
     private static final int CMSG_LEVEL = 8;
     private static final int CMSG_TYPE = 12;
     /** Room for both an IPV6_PKTINFO (40 B) and an IP_PKTINFO (32 B), which an IPv4 datagram on a dual-stack socket can carry. */

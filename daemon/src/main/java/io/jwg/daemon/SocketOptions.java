@@ -1,5 +1,7 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.Libc.*;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import java.io.IOException;
@@ -10,7 +12,6 @@ import java.io.IOException;
  * (which ignore {@code rmem_max}, as wireguard-go uses them when running as root).
  */
 final class SocketOptions {
-    private static final int SOL_SOCKET = 1;
     private static final int SO_SNDBUF = 7;
     private static final int SO_RCVBUF = 8;
     private static final int SO_SNDBUFFORCE = 32;

@@ -49,7 +49,7 @@ final class TunReader {
 
     private void run() {
         TunDevice tun = device.tun();
-        Engine engine = device.engine0();
+        Engine engine = device.engine();
         while (!device.isClosed()) {
             if (engine.mtu() != mtu) {
                 mtu = engine.mtu();

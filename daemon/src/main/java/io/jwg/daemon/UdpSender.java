@@ -1,5 +1,7 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.Libc.*;
+
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
@@ -21,30 +23,13 @@ import java.nio.ByteBuffer;
  * allocates nothing unless the destination object changed.
  */
 final class UdpSender {
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
-    private static final int SOL_IP = 0;
-    private static final int IP_PKTINFO = 8;
-    private static final int SOL_IPV6 = 41;
-    private static final int IPV6_PKTINFO = 50;
-    private static final int MSG_DONTWAIT = 0x40;
-    private static final int EAGAIN = 11;
-    private static final int EINTR = 4;
     private static final short POLLOUT = 4;
     /** How long a full socket buffer may block a sender before the datagram is dropped. */
     private static final int FULL_BUFFER_WAIT_MILLIS = 100;
 
     // struct msghdr (x86_64/aarch64): name, namelen, iov, iovlen, control, controllen, flags
-    private static final int MSG_NAME = 0;
-    private static final int MSG_NAMELEN = 8;
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSG_CONTROL = 32;
-    private static final int MSG_CONTROLLEN = 40;
     private static final int MSGHDR_SIZE = 56;
-    private static final int IOVEC_SIZE = 16;
     private static final int SOCKADDR_SIZE = 28;
-    private static final int CMSG_HEADER = 16;
     private static final int CONTROL_SIZE = 48;
 
     static {
@@ -60,7 +45,6 @@ final class UdpSender {
     /** Datagrams per sendmmsg call at most. */
     static final int BATCH = 64;
     // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; } padded to 64 bytes
-    private static final int MMSGHDR_SIZE = 64;
 
     private final Memory memory = new Memory(MSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_SIZE + CONTROL_SIZE + 8);
     /** BATCH mmsghdrs, then BATCH iovecs; allocated on the first batch send. */

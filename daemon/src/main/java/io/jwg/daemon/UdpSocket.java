@@ -1,5 +1,7 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.Libc.*;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
@@ -72,20 +74,11 @@ final class UdpSocket implements AutoCloseable {
         void onBatchEnd();
     }
 
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
-    private static final int SOL_IP = 0;
-    private static final int IP_PKTINFO = 8;
-    private static final int SOL_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
     private static final int IPV6_RECVPKTINFO = 49;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
     private static final int EAFNOSUPPORT = 97;
     private static final int EADDRINUSE = 98;
 

@@ -11,6 +11,7 @@ import io.jwg.core.routing.IpPrefix;
 import io.jwg.core.tunnel.DropReason;
 import io.jwg.core.tunnel.Engine;
 import io.jwg.core.tunnel.Tunnel;
+import io.jwg.tests.support.Closer;
 import io.jwg.tests.support.EngineDriver;
 import io.jwg.tests.support.Environment;
 import io.jwg.tests.support.Exec;
@@ -25,10 +26,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -150,7 +149,7 @@ class CoreInteropTest {
      * {@link #close()} tears down whatever was set up, newest first.
      */
     private static final class Rig implements AutoCloseable {
-        final Deque<AutoCloseable> resources = new ArrayDeque<>();
+        final Closer resources = new Closer("cleanup failed");
         final int subnet = ThreadLocalRandom.current().nextInt(256);
         final int quad = ThreadLocalRandom.current().nextInt(64);
         final InetAddress hostAddress = address("10.231." + subnet + "." + (4 * quad + 1));
@@ -311,27 +310,12 @@ class CoreInteropTest {
         }
 
         private <T extends AutoCloseable> T track(T resource) {
-            resources.push(resource);
-            return resource;
+            return resources.track(resource);
         }
 
         @Override
         public void close() {
-            RuntimeException failure = null;
-            while (!resources.isEmpty()) {
-                try {
-                    resources.pop().close();
-                } catch (Exception e) {
-                    if (failure == null) {
-                        failure = new IllegalStateException("cleanup failed", e);
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
+            resources.close();
         }
 
         private static InetAddress address(String literal) {

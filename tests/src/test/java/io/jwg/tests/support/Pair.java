@@ -1,9 +1,7 @@
 package io.jwg.tests.support;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.function.Function;
 
@@ -35,7 +33,7 @@ public final class Pair implements AutoCloseable {
     public static final String INNER_A6 = "fd00:251::1";
     public static final String INNER_B6 = "fd00:251::2";
 
-    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final Closer resources = new Closer("closing the pair");
     private final Builder options;
     private Netns nsA;
     private Netns nsB;
@@ -214,26 +212,11 @@ public final class Pair implements AutoCloseable {
     }
 
     private <T extends AutoCloseable> T track(T resource) {
-        resources.push(resource);
-        return resource;
+        return resources.track(resource);
     }
 
     @Override
     public void close() {
-        RuntimeException failure = null;
-        while (!resources.isEmpty()) {
-            try {
-                resources.pop().close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the pair", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        resources.close();
     }
 }

@@ -1,0 +1,46 @@
+package io.jwg.daemon;
+
+/**
+ * The Linux ABI values the daemon's socket code shares (x86_64/aarch64: the asm-generic
+ * constants and the 64-bit struct layouts), in one place instead of one copy per caller.
+ *
+ * <pre>
+ * struct msghdr (56 B)          struct mmsghdr (64 B)    struct cmsghdr (16 B + data)
+ *   0 void  *msg_name             0 struct msghdr          0 size_t cmsg_len
+ *   8 int    msg_namelen         56 unsigned msg_len       8 int    cmsg_level
+ *  16 iovec *msg_iov                                      12 int    cmsg_type
+ *  24 size_t msg_iovlen
+ *  32 void  *msg_control        struct iovec (16 B): base, len
+ *  40 size_t msg_controllen
+ *  48 int    msg_flags
+ * </pre>
+ */
+final class Libc {
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    static final int SOCK_CLOEXEC = 0x80000;
+
+    static final int SOL_SOCKET = 1;
+    static final int SOL_IP = 0;
+    static final int IP_PKTINFO = 8;
+    static final int SOL_IPV6 = 41;
+    static final int IPV6_PKTINFO = 50;
+
+    static final int MSG_DONTWAIT = 0x40;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+
+    static final int MSG_NAME = 0;
+    static final int MSG_NAMELEN = 8;
+    static final int MSG_IOV = 16;
+    static final int MSG_IOVLEN = 24;
+    static final int MSG_CONTROL = 32;
+    static final int MSG_CONTROLLEN = 40;
+    static final int MMSGHDR_SIZE = 64;
+    static final int IOVEC_SIZE = 16;
+    static final int CMSG_HEADER = 16;
+
+    private Libc() {
+    }
+}
