@@ -5,6 +5,7 @@ import io.jwg.core.tunnel.Verdict;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -160,26 +161,50 @@ final class DataPath {
     }
 
     /**
-     * Queues a reserved outbound packet (TUN reader only, in reservation order) for sealing;
-     * false when the peer's queue is full and the caller keeps the packet.
+     * Takes a place in the peer's outbound queue for a packet just reserved; called under the
+     * tunnel's lock, in the same critical section as {@code Tunnel.reserve}, so that queue order
+     * is counter order. False (counted) when the queue is full and the caller keeps the packet.
      */
-    boolean submitOutbound(PeerQueues peer, DataPacket p, Worker worker) {
+    boolean enqueueOutbound(PeerQueues peer, DataPacket p) {
         p.peer = peer;
         if (!peer.outbound.offer(p)) {
             dropped.incrementAndGet();
             return false;
         }
+        return true;
+    }
+
+    /** Hands an enqueued outbound packet to the encryption workers (outside the tunnel's lock). */
+    void sealOutbound(DataPacket p, Worker worker) {
         if (encryption.offer(p)) {
-            return true;
+            return;
         }
         encryption.help(worker); // full: catch up on this thread rather than drop
         if (!encryption.offer(p)) {
             dropped.incrementAndGet();
             p.live = false;
             p.done = true;
-            peer.outbound.drain(worker);
+            p.peer.outbound.drain(worker);
         }
-        return true;
+    }
+
+    /**
+     * Appends a datagram the tunnel sealed itself ({@code Tunnel.poll}: staged packets,
+     * keepalives) to the peer's outbound queue, already done; called under the tunnel's lock.
+     * Its counter is spent either way: when no packet or slot is left it is dropped (counted),
+     * which the receiver sees as loss. The caller drains the queue after letting go of the lock.
+     */
+    void queueSealed(PeerQueues peer, ByteBuffer datagram) {
+        DataPacket p = peer.outbound.isFull() ? null : acquire(datagram.remaining());
+        if (p == null) {
+            dropped.incrementAndGet();
+            return;
+        }
+        p.out.clear();
+        p.out.put(datagram).flip();
+        p.peer = peer;
+        p.done = true;
+        peer.outbound.offer(p);
     }
 
     /** Queues an inbound packet that passed {@code beginTransport} (event loop only, in arrival order). */
@@ -290,6 +315,6 @@ final class DataPath {
             }
             release(p);
         }
-        device.drain(tunnel, worker.out, worker.sender);
+        device.drain(tunnel, worker);
     }
 }

@@ -1,5 +1,6 @@
 package io.jwg.daemon;
 
+import io.jwg.core.message.MessageType;
 import io.jwg.core.tunnel.Engine;
 import io.jwg.core.tunnel.Received;
 import io.jwg.core.tunnel.Tunnel;
@@ -47,8 +48,8 @@ public final class Device implements UapiDevice, AutoCloseable {
     private final DataPath dataPath;
     private final Housekeeping housekeeping;
     private final Object configLock = new Object();
-    private final ByteBuffer configOut = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
-    private final UdpSender configSender = new UdpSender();
+    /** The configuration threads' scratch (used under configLock only). */
+    private final Worker configWorker = new Worker();
     private final ConcurrentHashMap<Tunnel, InetAddress> stickySources = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -114,24 +115,37 @@ public final class Device implements UapiDevice, AutoCloseable {
     }
 
     /**
-     * Sends everything {@code tunnel} has queued, using the caller's {@code out} buffer and
-     * sender. Each datagram is produced and sent under the tunnel's lock (the monitor its own
-     * methods use), so datagrams leave in counter order whichever thread produced them.
+     * Sends everything {@code tunnel} has queued ({@link Tunnel#poll}), with the caller's
+     * {@link Worker}. Handshake initiations leave at once. Transport messages (staged packets,
+     * keepalives) are sealed here under the tunnel's lock but then join the peer's ordered
+     * outbound queue, behind the packets still being sealed by the workers, exactly as every
+     * transport message does in wireguard-go: the counter is taken under the same lock as the
+     * place in the queue, so datagrams leave in counter order whichever thread produced them.
      */
-    void drain(Tunnel tunnel, ByteBuffer out, UdpSender sender) {
+    void drain(Tunnel tunnel, Worker worker) {
         if (tunnel == null) {
             return;
         }
         if (tunnel.takeSourceClearRequest()) {
             stickySources.remove(tunnel);
         }
+        ByteBuffer out = worker.out;
+        PeerQueues queues = null;
         while (true) {
             synchronized (tunnel) {
                 if (tunnel.poll(out) != Verdict.WRITE_TO_NETWORK) {
-                    return;
+                    break;
                 }
-                sendToPeer(tunnel, out, sender);
+                if (MessageType.classify(out) == MessageType.TRANSPORT) {
+                    queues = dataPath.queues(tunnel);
+                    dataPath.queueSealed(queues, out);
+                } else {
+                    sendToPeer(tunnel, out, worker.sender);
+                }
             }
+        }
+        if (queues != null) {
+            queues.outbound.drain(worker);
         }
     }
 
@@ -238,7 +252,7 @@ public final class Device implements UapiDevice, AutoCloseable {
                 }
                 engine.up();
                 for (Tunnel tunnel : engine.peers()) {
-                    drain(tunnel, configOut, configSender);
+                    drain(tunnel, configWorker);
                 }
             } else {
                 log.debug("Interface state was Up, requested Down, now Down");
@@ -301,7 +315,7 @@ public final class Device implements UapiDevice, AutoCloseable {
                 listenPort = udp.bind(port);
                 stickySources.clear();
                 for (Tunnel tunnel : engine.peers()) {
-                    drain(tunnel, configOut, configSender);
+                    drain(tunnel, configWorker);
                 }
             }
         }
@@ -325,7 +339,7 @@ public final class Device implements UapiDevice, AutoCloseable {
     @Override
     public void peerChanged(Tunnel tunnel) {
         synchronized (configLock) {
-            drain(tunnel, configOut, configSender);
+            drain(tunnel, configWorker);
         }
     }
 

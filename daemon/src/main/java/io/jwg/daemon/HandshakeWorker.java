@@ -35,9 +35,7 @@ final class HandshakeWorker {
     private final Device device;
     private final ArrayBlockingQueue<Slot> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
     private final ArrayBlockingQueue<Slot> free = new ArrayBlockingQueue<>(QUEUE_SIZE);
-    private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
-    private final Received received = new Received();
-    private final UdpSender sender = new UdpSender();
+    private final Worker worker = new Worker();
     private final Thread thread;
     private volatile long underLoadUntil;
     private volatile boolean running = true;
@@ -112,6 +110,8 @@ final class HandshakeWorker {
 
     private void handle(Slot slot) {
         InetSocketAddress source = slot.source;
+        ByteBuffer out = worker.out;
+        Received received = worker.received;
         Verdict verdict = device.engine().decapsulate(slot.data, source, underLoad(), out, received);
         Tunnel tunnel = received.tunnel();
         Log log = device.log();
@@ -119,17 +119,18 @@ final class HandshakeWorker {
             logOutcome(log, verdict, tunnel, slot);
         }
         if (verdict == Verdict.WRITE_TO_NETWORK) {
-            device.reply(out, source, slot.local, sender);
+            device.reply(out, source, slot.local, worker.sender);
         }
         if (tunnel != null && verdict != Verdict.DROP && !received.cookieReplySent()) {
             device.noteLocalAddress(tunnel, slot.local);
         }
-        device.drain(tunnel, out, sender);
+        device.drain(tunnel, worker);
     }
 
     private void logOutcome(Log log, Verdict verdict, Tunnel tunnel, Slot slot) {
         InetSocketAddress source = slot.source;
         String peer = tunnel == null ? source.toString() : Peers.name(tunnel);
+        Received received = worker.received;
         if (received.cookieReplySent()) {
             log.debug(peer + " - Sending cookie response for denied handshake message");
         } else if (verdict == Verdict.DROP) {

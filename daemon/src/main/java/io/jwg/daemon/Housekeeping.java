@@ -3,7 +3,6 @@ package io.jwg.daemon;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.tun.TunDevice;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,8 +18,7 @@ final class Housekeeping {
 
     private final Device device;
     private final Thread thread;
-    private final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
-    private final UdpSender sender = new UdpSender();
+    private final Worker worker = new Worker();
     private volatile boolean running = true;
     private long nextProbe;
     private LinkEvents linkEvents;
@@ -62,7 +60,7 @@ final class Housekeeping {
             for (Tunnel tunnel : device.engine().peers()) {
                 long deadline = tunnel.nextDeadline();
                 if (now - deadline >= 0 || tunnel.hasPendingOutput()) {
-                    device.drain(tunnel, out, sender);
+                    device.drain(tunnel, worker);
                     deadline = tunnel.nextDeadline();
                 }
                 if (deadline - earliest < 0) {

@@ -88,7 +88,7 @@ final class InboundHandler implements UdpSocket.Receiver {
             }
         }
         if (tunnel != null) {
-            device.drain(tunnel, out, worker.sender);
+            device.drain(tunnel, worker);
         }
     }
 

@@ -4,8 +4,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One peer's ordered queue for one direction (wireguard-go's per-peer {@code queue.outbound} /
- * {@code queue.inbound}): packets enter in order, before their crypto starts, from a single
- * producer thread (the TUN reader outbound, the UDP event loop inbound); crypto completes in any
+ * {@code queue.inbound}): packets enter in order, before their crypto starts, from one producer
+ * at a time (outbound: whoever holds the tunnel's lock, which also hands out the counters;
+ * inbound: the UDP event loop); crypto completes in any
  * order on the workers; whoever completes one then drains the queue's finished head in order.
  * Only one thread drains at a time (a CAS flag), there is no thread per peer, and the drainer
  * re-checks after letting go so that a completion racing with its exit is never stranded.
@@ -31,7 +32,7 @@ final class PeerQueue {
         this.sink = sink;
     }
 
-    /** Appends a packet (producer thread only); false when the queue is full. */
+    /** Appends a packet (one producer at a time, see above); false when the queue is full. */
     boolean offer(DataPacket packet) {
         long t = tail;
         if (t - head >= CAPACITY) {

@@ -89,7 +89,7 @@ final class TunReader {
             }
             dataPath.helpOutbound(worker);
             if (pending != null) {
-                device.drain(pending, worker.out, worker.sender);
+                device.drain(pending, worker);
             }
         }
     }
@@ -146,15 +146,21 @@ final class TunReader {
             return pending;
         }
         if (pending != null && pending != tunnel) {
-            device.drain(pending, worker.out, worker.sender);
+            device.drain(pending, worker);
         }
         PeerQueues queues = dataPath.queues(tunnel);
         if (queues.outbound.isFull()) {
             dataPath.release(p);
             return tunnel;
         }
-        Verdict verdict = tunnel.reserve(p.in, p.out.capacity(), p.seal);
-        if (verdict != Verdict.WRITE_TO_NETWORK || !dataPath.submitOutbound(queues, p, worker)) {
+        boolean queued;
+        synchronized (tunnel) { // the counter and the place in the queue together: see Device.drain
+            queued = tunnel.reserve(p.in, p.out.capacity(), p.seal) == Verdict.WRITE_TO_NETWORK
+                    && dataPath.enqueueOutbound(queues, p);
+        }
+        if (queued) {
+            dataPath.sealOutbound(p, worker);
+        } else {
             dataPath.release(p);
         }
         return tunnel;
