@@ -17,7 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
  * little-endian counter, as in the whitepaper. One instance per thread: the {@link Cipher} object
  * is reused for every call.
  */
-public final class ChaChaPoly {
+public final class ChaChaPoly implements TransportAead {
     /** Length of the Poly1305 tag appended to every ciphertext. */
     public static final int TAG_LENGTH = 16;
     /** Length of a key. */
@@ -104,6 +104,16 @@ public final class ChaChaPoly {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
         }
+    }
+
+    @Override
+    public void sealPadded(TransportKey key, long counter, ByteBuffer src, int padding, ByteBuffer dst) {
+        sealPadded(key.jdk(), counter, src, padding, dst);
+    }
+
+    @Override
+    public boolean open(TransportKey key, long counter, ByteBuffer src, ByteBuffer dst) {
+        return open(key.jdk(), counter, src, dst);
     }
 
     /**

@@ -1,18 +1,17 @@
 package io.jwg.core.noise;
 
 import io.jwg.core.Constants;
-import io.jwg.core.crypto.ChaChaPoly;
+import io.jwg.core.crypto.TransportKey;
 import io.jwg.core.replay.ReplayWindow;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.SecretKey;
 
 /**
  * A transport session derived from one handshake: the two ChaCha20-Poly1305 keys, the send
  * counter, the receive replay window, and the indices both sides use to find it.
  */
 public final class Keypair {
-    final SecretKey sendKey;
-    final SecretKey receiveKey;
+    final TransportKey sendKey;
+    final TransportKey receiveKey;
     private final AtomicLong sendCounter = new AtomicLong();
     /** Receive-side replay window; the caller serialises access per keypair. */
     public final ReplayWindow replayWindow = new ReplayWindow();
@@ -23,8 +22,8 @@ public final class Keypair {
 
     /** A keypair from raw keys; {@code created} is monotonic nanoseconds. */
     public Keypair(byte[] sendKey, byte[] receiveKey, boolean initiator, int localIndex, int remoteIndex, long created) {
-        this.sendKey = ChaChaPoly.key(sendKey);
-        this.receiveKey = ChaChaPoly.key(receiveKey);
+        this.sendKey = new TransportKey(sendKey);
+        this.receiveKey = new TransportKey(receiveKey);
         this.initiator = initiator;
         this.localIndex = localIndex;
         this.remoteIndex = remoteIndex;
@@ -32,12 +31,12 @@ public final class Keypair {
     }
 
     /** The key we encrypt with. */
-    public SecretKey sendKey() {
+    public TransportKey sendKey() {
         return sendKey;
     }
 
     /** The key we decrypt with. */
-    public SecretKey receiveKey() {
+    public TransportKey receiveKey() {
         return receiveKey;
     }
 

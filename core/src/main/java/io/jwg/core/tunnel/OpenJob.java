@@ -1,6 +1,6 @@
 package io.jwg.core.tunnel;
 
-import io.jwg.core.crypto.ChaChaPoly;
+import io.jwg.core.crypto.TransportAead;
 import io.jwg.core.message.LittleEndian;
 import io.jwg.core.message.Transport;
 import io.jwg.core.noise.Keypair;
@@ -36,7 +36,7 @@ public final class OpenJob {
      * {@code out}, flipped; an empty limit when it does not authenticate or does not fit.
      * No lock is taken; the result is only trusted by {@link Engine#finishTransport}.
      */
-    public boolean open(ChaChaPoly aead, ByteBuffer datagram, ByteBuffer out) {
+    public boolean open(TransportAead aead, ByteBuffer datagram, ByteBuffer out) {
         int start = datagram.position();
         if (length - Transport.OVERHEAD > out.capacity()) {
             // More plaintext than the buffer holds (indices travel in clear, so anyone can aim

@@ -1,6 +1,6 @@
 package io.jwg.core.tunnel;
 
-import io.jwg.core.crypto.ChaChaPoly;
+import io.jwg.core.crypto.TransportAead;
 import io.jwg.core.message.Transport;
 import io.jwg.core.noise.Keypair;
 import java.nio.ByteBuffer;
@@ -33,7 +33,7 @@ public final class SealJob {
      * flipped: header, padded ciphertext, tag. Uses the caller's cipher; no lock is taken. The
      * buffers must not overlap.
      */
-    public void seal(ChaChaPoly aead, ByteBuffer packet, ByteBuffer out) {
+    public void seal(TransportAead aead, ByteBuffer packet, ByteBuffer out) {
         out.clear();
         Transport.writeHeader(out, keypair.remoteIndex(), counter);
         aead.sealPadded(keypair.sendKey(), counter, packet, padding, out);
