@@ -1,7 +1,9 @@
 package io.jwg.benchmarks;
 
 import io.jwg.core.crypto.ChaChaPoly;
-import java.lang.foreign.MemorySegment;
+import io.jwg.core.crypto.TransportAead;
+import io.jwg.core.crypto.TransportKey;
+import io.jwg.daemon.Aeads;
 import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -65,11 +66,8 @@ public class AeadBenchmark {
 
     private long counter;
 
-    private OpenSslAead openssl;
-    private MemorySegment plainSegment;
-    private MemorySegment sealedSegment;
-    private MemorySegment sealOutSegment;
-    private MemorySegment openOutSegment;
+    private TransportAead openssl;
+    private TransportKey transportKey;
 
     /** Plaintext bytes processed, reported by JMH as a rate next to ops/s. */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -117,38 +115,36 @@ public class AeadBenchmark {
         }
         counter = 1;
 
-        openssl = new OpenSslAead(key);
-        plainSegment = MemorySegment.ofBuffer(plain);
-        sealedSegment = MemorySegment.ofBuffer(sealed);
-        sealOutSegment = MemorySegment.ofBuffer(sealOut);
-        openOutSegment = MemorySegment.ofBuffer(openOut);
-        if (!openssl.open(0, sealedSegment, sealedArray.length, openOutSegment)
+        openssl = Aeads.openSsl();
+        transportKey = new TransportKey(key);
+        sealed.clear();
+        openOut.clear();
+        if (!openssl.open(transportKey, 0, sealed, openOut)
                 || openOut.get(0) != plainArray[0] || openOut.get(size - 1) != plainArray[size - 1]) {
             throw new IllegalStateException("JDK and OpenSSL disagree");
         }
     }
 
-    /** Frees the OpenSSL context. */
-    @TearDown
-    public void tearDown() {
-        openssl.close();
-    }
-
     /**
-     * OpenSSL's EVP ChaCha20-Poly1305 through the foreign function API, direct memory: what the
-     * same packet costs with OpenSSL's per-packet setup instead of {@code Cipher.init}.
+     * OpenSSL's EVP ChaCha20-Poly1305 as the daemon's data path calls it ({@code OpenSslAead}
+     * through {@code TransportAead}, direct buffers): OpenSSL's per-packet setup instead of
+     * {@code Cipher.init}.
      */
     @Benchmark
-    public MemorySegment opensslSeal(Bytes bytes) {
-        openssl.seal(counter++, plainSegment, size, sealOutSegment);
+    public ByteBuffer opensslSeal(Bytes bytes) {
+        plain.clear();
+        sealOut.clear();
+        openssl.sealPadded(transportKey, counter++, plain, 0, sealOut);
         bytes.bytes += size;
-        return sealOutSegment;
+        return sealOut;
     }
 
-    /** OpenSSL open through the foreign function API. */
+    /** OpenSSL open, as the daemon's receive path calls it. */
     @Benchmark
     public boolean opensslOpen(Bytes bytes) {
-        boolean ok = openssl.open(0, sealedSegment, size + ChaChaPoly.TAG_LENGTH, openOutSegment);
+        sealed.clear();
+        openOut.clear();
+        boolean ok = openssl.open(transportKey, 0, sealed, openOut);
         bytes.bytes += size;
         return ok;
     }

@@ -34,6 +34,10 @@ final class DaemonCommand {
 
     int run() {
         Log log = new Log(Log.parseLevel(env.get("LOG_LEVEL")), ifname, System.out);
+        String aeadProblem = Aeads.problem();
+        if (aeadProblem != null) {
+            return fail(aeadProblem);
+        }
         TunDevice tun;
         try {
             tun = openTun();
@@ -53,7 +57,7 @@ final class DaemonCommand {
             device.stop("start failed");
             return fail("Failed to start device: " + message(e));
         }
-        log.debug("Device started");
+        log.debug("Device started; transport AEAD: " + Aeads.describe());
         // Registered before the socket exists: a SIGTERM right after it appears must remove it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM/SIGINT: stop like wireguard-go and exit 0, not the JVM's 143.

@@ -1,6 +1,6 @@
 package io.jwg.daemon;
 
-import io.jwg.core.crypto.ChaChaPoly;
+import io.jwg.core.crypto.TransportAead;
 import io.jwg.core.tunnel.Received;
 import java.nio.ByteBuffer;
 
@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  */
 final class Worker {
     static final int BATCH = UdpSender.BATCH;
-    final ChaChaPoly aead = new ChaChaPoly();
+    final TransportAead aead = Aeads.create();
     final UdpSender sender = new UdpSender();
     final DataPacket[] batch = new DataPacket[BATCH];
     final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);

@@ -130,6 +130,23 @@ class DaemonLifecycleTest {
     }
 
     @Test
+    void shouldExitWithOneOnAnInvalidAeadChoice() {
+        if (!Daemons.jwgIsReal()) {
+            return; // JWG_AEAD is jwg's own switch; wireguard-go has nothing to validate here
+        }
+        try (Netns ns = Netns.create()) {
+            String ifname = Daemon.uniqueIfname();
+            ExecResult launch = ns.exec(LAUNCH_TIMEOUT, "env", "JWG_AEAD=bogus", Daemons.jwgExecutable(), ifname);
+
+            assertEquals(1, launch.exitCode(), launch::describe);
+            assertOneErrorLine(launch);
+            assertTrue(launch.stderr().contains("JWG_AEAD must be auto, openssl or jdk"), launch::describe);
+            assertTrue(processesIn(ns).isEmpty(), "a process was left behind");
+            assertFalse(ns.exec("ip", "link", "show", ifname).ok(), "the interface was created");
+        }
+    }
+
+    @Test
     void shouldRefuseANameWhoseDaemonIsRunning() {
         try (Netns ns = Netns.create(); Netns other = Netns.create(); Daemon running = Daemons.jwg(ns)) {
             // Same namespace: the TUN name is taken. Other namespace: the (host-wide) socket is live.

@@ -25,7 +25,17 @@ public final class Jwg extends Daemon {
     }
 
     private Jwg(Netns netns, String ifname, List<String> command, Path log) {
-        super(netns, ifname, command, Map.of("JWG_EXTRA_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid"), log);
+        this(netns, ifname, command, Map.of(), log);
+    }
+
+    private Jwg(Netns netns, String ifname, List<String> command, Map<String, String> env, Path log) {
+        super(netns, ifname, command, withLeakDetector(env), log);
+    }
+
+    private static Map<String, String> withLeakDetector(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("JWG_EXTRA_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid");
+        return all;
     }
 
     /**
@@ -68,6 +78,13 @@ public final class Jwg extends Daemon {
      */
     public static Jwg start(Netns netns, String ifname) {
         return Setup.orClose(new Jwg(netns, ifname, logFile("jwg", ifname)),
+                daemon -> daemon.awaitSocket(START_TIMEOUT));
+    }
+
+    /** Starts jwg on a new uniquely named interface in {@code netns} with extra environment variables. */
+    public static Jwg start(Netns netns, Map<String, String> env) {
+        String ifname = uniqueIfname();
+        return Setup.orClose(new Jwg(netns, ifname, List.of(executable().toString(), "-f", ifname), env, logFile("jwg", ifname)),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 
