@@ -57,7 +57,8 @@ final class DaemonCommand {
             device.stop("start failed");
             return fail("Failed to start device: " + message(e));
         }
-        log.debug("Device started; transport AEAD: " + Aeads.describe());
+        log.debug("Device started; transport AEAD: " + Aeads.describe() + "; UDP GSO/GRO: "
+                + (UdpOffload.gro() ? "on" : "off (" + UdpOffload.ENV + ")"));
         // Registered before the socket exists: a SIGTERM right after it appears must remove it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM/SIGINT: stop like wireguard-go and exit 0, not the JVM's 143.

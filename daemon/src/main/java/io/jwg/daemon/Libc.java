@@ -25,11 +25,16 @@ final class Libc {
     static final int IP_PKTINFO = 8;
     static final int SOL_IPV6 = 41;
     static final int IPV6_PKTINFO = 50;
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
+    static final int UDP_GRO = 104;
 
     static final int MSG_DONTWAIT = 0x40;
 
     static final int EINTR = 4;
+    static final int EIO = 5;
     static final int EAGAIN = 11;
+    static final int EINVAL = 22;
 
     static final int MSG_NAME = 0;
     static final int MSG_NAMELEN = 8;

@@ -51,7 +51,10 @@ final class RecvBatch {
     private static final int SOCKADDR_IN6_SIZE = 28;
     private static final int CMSG_LEVEL = 8;
     private static final int CMSG_TYPE = 12;
-    /** Room for both an IPV6_PKTINFO (40 B) and an IP_PKTINFO (32 B), which an IPv4 datagram on a dual-stack socket can carry. */
+    /**
+     * Room for an IPV6_PKTINFO (40 B) and an IP_PKTINFO (32 B), which an IPv4 datagram on a
+     * dual-stack socket can carry, and a UDP_GRO segment size (24 B).
+     */
     private static final int CONTROL_SIZE = 128;
 
     static {
@@ -196,6 +199,30 @@ final class RecvBatch {
             cmsg += (int) ((length + 7) & ~7L); // CMSG_ALIGN
         }
         return v6;
+    }
+
+    /**
+     * The segment size of datagram {@code i} when the kernel coalesced several datagrams of one
+     * flow into it ({@code UDP_GRO} control message): each {@code segmentSize} bytes are one
+     * datagram, the last possibly shorter. 0 when it is a single datagram.
+     */
+    int segmentSize(int i) {
+        check(i);
+        int control = controls + i * CONTROL_SIZE;
+        int end = control + (int) Math.min(meta.getLong(i * MMSGHDR_SIZE + MSG_CONTROLLEN), CONTROL_SIZE);
+        int cmsg = control;
+        while (cmsg + CMSG_HEADER <= end) {
+            long length = meta.getLong(cmsg);
+            if (length < CMSG_HEADER || length > end - cmsg) {
+                break;
+            }
+            if (meta.getInt(cmsg + CMSG_LEVEL) == SOL_UDP && meta.getInt(cmsg + CMSG_TYPE) == UDP_GRO
+                    && length >= CMSG_HEADER + 4) {
+                return Math.max(0, meta.getInt(cmsg + CMSG_HEADER));
+            }
+            cmsg += (int) ((length + 7) & ~7L); // CMSG_ALIGN
+        }
+        return 0;
     }
 
     private void check(int i) {

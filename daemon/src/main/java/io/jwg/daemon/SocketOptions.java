@@ -32,6 +32,19 @@ final class SocketOptions {
         set(fd, SO_MARK, mark, "SO_MARK");
     }
 
+    /**
+     * Asks the kernel for coalesced receives ({@code UDP_GRO}); false when it refuses (an older
+     * kernel), which only means datagrams keep arriving one by one.
+     */
+    static boolean enableGro(int fd) {
+        try {
+            setsockopt(fd, SOL_UDP, UDP_GRO, new int[] {1}, 4);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
     /** Sets both socket buffers to {@code bytes}, forcing past the sysctl limits where allowed. */
     static void setBuffers(int fd, int bytes) {
         trySet(fd, SO_RCVBUFFORCE, SO_RCVBUF, bytes);

@@ -44,6 +44,9 @@ final class UdpSender {
 
     /** Datagrams per sendmmsg call at most. */
     static final int BATCH = 64;
+    /** A message's control data: a source address (40 B at most) and a UDP_SEGMENT (24 B). */
+    private static final int BATCH_CONTROL_SIZE = 64;
+    private static final int MSG_FLAGS = 48;
     // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; } padded to 64 bytes
 
     private final Memory memory = new Memory(MSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_SIZE + CONTROL_SIZE + 8);
@@ -51,6 +54,8 @@ final class UdpSender {
     private Memory batchMemory;
     private long batchBase;
     private int batchSize;
+    /** First batch entry of each message built by {@link #buildMessages}, and one past the last. */
+    private final int[] messageStart = new int[BATCH + 1];
     private final long msghdr;
     private final long iovec;
     private final long sockaddr;
@@ -130,16 +135,9 @@ final class UdpSender {
     void batchClear() {
         batchSize = 0;
         if (batchMemory == null) {
-            batchMemory = new Memory((long) BATCH * (MMSGHDR_SIZE + IOVEC_SIZE));
+            batchMemory = new Memory((long) BATCH * (MMSGHDR_SIZE + IOVEC_SIZE + BATCH_CONTROL_SIZE));
             batchMemory.clear();
             batchBase = Pointer.nativeValue(batchMemory);
-            for (int i = 0; i < BATCH; i++) {
-                long hdr = (long) i * MMSGHDR_SIZE;
-                long iov = batchBase + (long) BATCH * MMSGHDR_SIZE + (long) i * IOVEC_SIZE;
-                batchMemory.setLong(hdr + MSG_NAME, sockaddr);
-                batchMemory.setLong(hdr + MSG_IOV, iov);
-                batchMemory.setLong(hdr + MSG_IOVLEN, 1);
-            }
         }
     }
 
@@ -189,18 +187,14 @@ final class UdpSender {
             encodeSource(source, ipv6Socket);
             lastSource = source;
         }
-        for (int i = from; i < batchSize; i++) {
-            long hdr = (long) i * MMSGHDR_SIZE;
-            batchMemory.setInt(hdr + MSG_NAMELEN, sockaddrLength);
-            batchMemory.setLong(hdr + MSG_CONTROL, controlLength == 0 ? 0 : control);
-            batchMemory.setLong(hdr + MSG_CONTROLLEN, controlLength);
-        }
+        boolean gso = UdpOffload.gso();
         int next = from;
         lastResult = Result.SENT;
         while (next < batchSize) {
-            int sent = sendmmsg(fd, batchBase + (long) next * MMSGHDR_SIZE, batchSize - next, MSG_DONTWAIT);
+            int messages = buildMessages(next, gso);
+            int sent = sendmmsg(fd, batchBase, messages, MSG_DONTWAIT);
             if (sent > 0) {
-                next += sent;
+                next = messageStart[sent];
                 continue;
             }
             int errno = Native.getLastError();
@@ -215,10 +209,77 @@ final class UdpSender {
                 }
                 continue;
             }
+            if (messageStart[1] - messageStart[0] > 1 && (errno == EIO || errno == EINVAL)) {
+                // EIO: this kernel or device cannot segment (as wireguard-go, stop asking);
+                // EINVAL: these datagrams exceed the path MTU, which GSO does not fragment.
+                if (errno == EIO) {
+                    UdpOffload.gsoFailed();
+                }
+                gso = false;
+                continue;
+            }
             lastResult = source != null ? Result.SOURCE_UNUSABLE : Result.FAILED;
             return next;
         }
         return next;
+    }
+
+    /**
+     * Lays out the messages for entries {@code from..batchSize()}: with {@code gso}, each run of
+     * equal-size datagrams (a last shorter one may end it) becomes one message with a
+     * {@code UDP_SEGMENT} control message, its iovecs the run's entries in place; otherwise one
+     * message per datagram. Fills {@link #messageStart}; returns the number of messages.
+     */
+    private int buildMessages(int from, boolean gso) {
+        long iovecs = batchBase + (long) BATCH * MMSGHDR_SIZE;
+        long controls = iovecs + (long) BATCH * IOVEC_SIZE;
+        int messages = 0;
+        int i = from;
+        while (i < batchSize) {
+            int start = i;
+            int size = batchLength(i);
+            int total = size;
+            i++;
+            if (gso && size > 0) {
+                while (i < batchSize && i - start < UdpOffload.MAX_SEGMENTS) {
+                    int length = batchLength(i);
+                    if (length == 0 || length > size || total + length > UdpOffload.MAX_BYTES) {
+                        break;
+                    }
+                    total += length;
+                    i++;
+                    if (length < size) {
+                        break; // only the last segment may be shorter
+                    }
+                }
+            }
+            int count = i - start;
+            long hdr = (long) messages * MMSGHDR_SIZE;
+            long ctl = controls + (long) messages * BATCH_CONTROL_SIZE;
+            int ctlLength = controlLength;
+            for (int off = 0; off < controlLength; off += 8) {
+                batchMemory.setLong(ctl - batchBase + off, memory.getLong(control - msghdr + off));
+            }
+            if (count > 1) {
+                // struct cmsghdr { len = CMSG_LEN(2), SOL_UDP, UDP_SEGMENT } + u16 segment size
+                long seg = ctl - batchBase + ctlLength;
+                batchMemory.setLong(seg, CMSG_HEADER + 2);
+                batchMemory.setInt(seg + 8, SOL_UDP);
+                batchMemory.setInt(seg + 12, UDP_SEGMENT);
+                batchMemory.setShort(seg + 16, (short) size);
+                ctlLength += CMSG_HEADER + 8;
+            }
+            batchMemory.setLong(hdr + MSG_NAME, sockaddr);
+            batchMemory.setInt(hdr + MSG_NAMELEN, sockaddrLength);
+            batchMemory.setLong(hdr + MSG_IOV, iovecs + (long) start * IOVEC_SIZE);
+            batchMemory.setLong(hdr + MSG_IOVLEN, count);
+            batchMemory.setLong(hdr + MSG_CONTROL, ctlLength == 0 ? 0 : ctl);
+            batchMemory.setLong(hdr + MSG_CONTROLLEN, ctlLength);
+            batchMemory.setInt(hdr + MSG_FLAGS, 0);
+            messageStart[messages++] = start;
+        }
+        messageStart[messages] = i;
+        return messages;
     }
 
     private Result lastResult = Result.SENT;

@@ -108,6 +108,7 @@ final class UdpSocket implements AutoCloseable {
     // Written by the loop thread (open also by the closing thread once the loop is gone), read anywhere:
     private volatile boolean open = true;
     private volatile long truncated;
+    private volatile long coalesced;
     private volatile long receiverFailures;
     private volatile long readErrors;
     private volatile int lastReadErrno;
@@ -270,6 +271,11 @@ final class UdpSocket implements AutoCloseable {
         return truncated;
     }
 
+    /** Buffers in which the kernel handed over several datagrams at once (UDP_GRO). */
+    long coalesced() {
+        return coalesced;
+    }
+
     /** Datagrams whose {@link Receiver#onDatagram} threw. */
     long receiverFailures() {
         return receiverFailures;
@@ -332,6 +338,14 @@ final class UdpSocket implements AutoCloseable {
         }
     }
 
+    private void deliver(ByteBuffer datagram, InetSocketAddress source, InetAddress local) {
+        try {
+            receiver.onDatagram(datagram, source, local);
+        } catch (RuntimeException e) {
+            receiverFailures++;
+        }
+    }
+
     /** One wake-up: drain the socket (within the budget), deliver, then end the batch. */
     private void read() {
         reading = true;
@@ -355,12 +369,22 @@ final class UdpSocket implements AutoCloseable {
                         truncated++;
                         continue;
                     }
-                    try {
-                        receiver.onDatagram(batch.datagram(i), batch.source(i), batch.local(i));
-                        delivered = true;
-                    } catch (RuntimeException e) {
-                        receiverFailures++;
+                    ByteBuffer datagram = batch.datagram(i);
+                    int segment = batch.segmentSize(i);
+                    if (segment <= 0 || segment >= datagram.limit()) {
+                        deliver(datagram, batch.source(i), batch.local(i));
+                    } else {
+                        // UDP_GRO: several datagrams of one flow, each segment bytes but the last.
+                        coalesced++;
+                        InetSocketAddress source = batch.source(i);
+                        InetAddress local = batch.local(i);
+                        int end = datagram.limit();
+                        for (int off = 0; off < end && !closeRequested; off += segment) {
+                            datagram.limit(Math.min(off + segment, end)).position(off);
+                            deliver(datagram, source, local);
+                        }
                     }
+                    delivered = true;
                 }
                 if (n < batch.size()) {
                     break; // drained: another call would only say EAGAIN

@@ -61,6 +61,9 @@ final class UdpTransport implements AutoCloseable {
         try {
             SocketOptions.setBuffers(bound.fd(), SOCKET_BUFFER);
             SocketOptions.setMark(bound.fd(), mark);
+            if (UdpOffload.gro() && !SocketOptions.enableGro(bound.fd())) {
+                log.debug("UDP_GRO refused by the kernel; receiving datagrams one by one");
+            }
         } catch (IOException e) {
             bound.close();
             throw e;

@@ -225,6 +225,60 @@ class UdpSocketTest {
     }
 
     @Test
+    void shouldSendRunsAsGsoMessagesAndSplitWhatTheKernelCoalesces() throws Exception {
+        int[] sizes = new int[60];
+        java.util.Arrays.fill(sizes, 1200);
+        sizes[20] = 700; // ends the first run
+        sizes[21] = 1300; // larger: starts a new one
+        sizes[59] = 90; // a shorter last segment
+        for (boolean gro : new boolean[] {true, false}) {
+            Recording receiver = new Recording();
+            UdpSocket socket = open(0, receiver);
+            if (gro) {
+                assertTrue(SocketOptions.enableGro(socket.fd()), "UDP_GRO accepted");
+            }
+            ByteBuffer data = ByteBuffer.allocateDirect(sizes.length * 1300);
+            long base = com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(data));
+            UdpSender sender = new UdpSender();
+            sender.batchClear();
+            for (int i = 0; i < sizes.length; i++) {
+                data.putInt(i * 1300, i);
+                data.put(i * 1300 + sizes[i] - 1, (byte) i);
+                assertTrue(sender.batchAdd(base + i * 1300L, sizes[i]));
+            }
+            CountDownLatch release = holdLoop();
+            assertEquals(sizes.length, sender.batchSend(socket.fd(), socket.ipv6(), 0, new InetSocketAddress(V4, socket.port()), null));
+            release.countDown();
+            for (int i = 0; i < sizes.length; i++) {
+                Received r = receiver.take();
+                assertEquals(sizes[i], r.bytes().length, "size of datagram " + i + ", GRO " + gro);
+                assertEquals(i, ByteBuffer.wrap(r.bytes()).getInt(), "order, GRO " + gro);
+                assertEquals((byte) i, r.bytes()[sizes[i] - 1]);
+            }
+            loop.submit(() -> { }).syncUninterruptibly();
+            if (UdpOffload.gso()) {
+                assertEquals(gro, socket.coalesced() > 0, "coalesced receives with GRO " + gro + ": " + socket.coalesced());
+            }
+        }
+    }
+
+    /** Holds the event loop until the returned latch is released, so the kernel queues what is sent meanwhile. */
+    private static CountDownLatch holdLoop() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        loop.execute(() -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(held.await(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        return release;
+    }
+
+    @Test
     void shouldSayEagainWhenNothingIsWaiting() throws Exception {
         UdpSocket socket = open(0, new Recording());
         RecvBatch batch = new RecvBatch(4, new AddressCache(4), new AddressCache(4));

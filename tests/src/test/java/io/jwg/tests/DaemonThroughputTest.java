@@ -22,9 +22,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>{@code -Djwg.test.iperfBytes=32M} shrinks the TCP transfers while developing on a shared
  * machine; the default is the issue's 256M.
  *
- * <p>jwg seals and opens with OpenSSL's libcrypto when it can (the default) and with the JDK
- * cipher under {@code JWG_AEAD=jdk}; the {@code jwg-jdk} peer runs the latter, so the two
- * implementations are checked against each other as well as against wireguard-go.
+ * <p>jwg seals and opens with OpenSSL's libcrypto when it can and sends and receives with UDP
+ * GSO/GRO (the defaults); the {@code jwg-plain} peer runs with both switched off
+ * ({@code JWG_AEAD=jdk}, {@code JWG_UDP_OFFLOAD=off}), so each way is checked against the other
+ * as well as against wireguard-go.
  */
 class DaemonThroughputTest {
     private static final String TCP_BYTES = System.getProperty("jwg.test.iperfBytes", "256M");
@@ -40,7 +41,7 @@ class DaemonThroughputTest {
     }
 
     @ParameterizedTest(name = "jwg <-> {0}")
-    @ValueSource(strings = {"wireguard-go", "jwg", "jwg-jdk"})
+    @ValueSource(strings = {"wireguard-go", "jwg", "jwg-plain"})
     void shouldTransferTcpBothWays(String peer) {
         try (Pair pair = pair(peer)) {
             pair.pingOk(pair.nsA(), Pair.INNER_B4);
@@ -51,9 +52,9 @@ class DaemonThroughputTest {
                 report("TCP jwg <-> " + peer + " " + String.join(" ", args), result);
                 DaemonInteropTest.assertTransfer(result, bytes, pair);
             }
-            if (peer.equals("jwg-jdk") && Daemons.jwgIsReal()) {
-                assertTrue(pair.a().log().contains("transport AEAD: OpenSSL libcrypto"), pair.a()::log);
-                assertTrue(pair.b().log().contains("transport AEAD: JDK cipher (JWG_AEAD=jdk)"), pair.b()::log);
+            if (peer.equals("jwg-plain") && Daemons.jwgIsReal()) {
+                assertTrue(pair.a().log().contains("transport AEAD: OpenSSL libcrypto; UDP GSO/GRO: on"), pair.a()::log);
+                assertTrue(pair.b().log().contains("transport AEAD: JDK cipher (JWG_AEAD=jdk); UDP GSO/GRO: off"), pair.b()::log);
             }
         }
     }
@@ -79,7 +80,8 @@ class DaemonThroughputTest {
                 .a(Daemons.jwgFactory())
                 .b(switch (peer) {
                     case "jwg" -> Daemons.jwgFactory();
-                    case "jwg-jdk" -> netns -> Daemons.jwgIsReal() ? Jwg.start(netns, Map.of("JWG_AEAD", "jdk")) : Daemons.jwg(netns);
+                    case "jwg-plain" -> netns -> Daemons.jwgIsReal()
+                            ? Jwg.start(netns, Map.of("JWG_AEAD", "jdk", "JWG_UDP_OFFLOAD", "off")) : Daemons.jwg(netns);
                     default -> Daemons.wireguardGoFactory();
                 })
                 .build();
