@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  * Scrapes run one at a time on a daemon thread of their own and only read counters.
  */
 public final class MetricsServer implements AutoCloseable {
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
+
     private final HTTPServer server;
 
     private MetricsServer(HTTPServer server) {
@@ -36,6 +38,12 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Listens on {@code address}; throws when it cannot be bound. */
     public static MetricsServer start(InetSocketAddress address, DeviceStats stats) throws IOException {
+        // The JDK server writes headers and body apart; with Nagle on, a scraper that delays its
+        // ACK stalls every scrape of more than one segment by 40 ms (measured: 44 ms -> 1 ms).
+        // Read once, when the JDK's server first loads; nothing else here uses that server.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
         // One scrape at a time, a few waiting; beyond that the accepting thread serves them itself.
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(16), task -> {
