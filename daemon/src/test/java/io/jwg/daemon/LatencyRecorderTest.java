@@ -2,7 +2,9 @@ package io.jwg.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 class LatencyRecorderTest {
@@ -44,5 +46,22 @@ class LatencyRecorderTest {
         LatencyRecorder.Snapshot snapshot = recorder.snapshot(BOUNDS);
         assertEquals(2, snapshot.count());
         assertArrayEquals(new long[] {1, 1, 1, 1, 2}, snapshot.cumulativeCounts(), "the huge one counts as 60 s");
+    }
+
+    @Test
+    void shouldRecordWithoutAllocating() {
+        LatencyRecorder recorder = new LatencyRecorder();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        long allocated = Long.MAX_VALUE;
+        for (int pass = 0; pass < 20 && allocated > 0; pass++) { // until the JIT has compiled it
+            long before = threads.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 100_000; i++) {
+                recorder.record(i * 1_000L);
+            }
+            allocated = threads.getThreadAllocatedBytes(id) - before;
+        }
+        assertEquals(0, allocated, "bytes allocated by 100,000 records");
+        assertTrue(recorder.snapshot(BOUNDS).count() >= 100_000);
     }
 }
