@@ -1,10 +1,13 @@
 package io.jwg.daemon;
 
+import io.jwg.daemon.metrics.MetricsAddress;
+import io.jwg.daemon.metrics.MetricsServer;
 import io.jwg.tun.LinuxTun;
 import io.jwg.tun.TunDevice;
 import io.jwg.uapi.UapiServer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,6 +21,9 @@ import java.util.Map;
  * line this writes to {@code JWG_READY_FILE}.
  */
 final class DaemonCommand {
+    /** Where to serve Prometheus metrics, {@code HOST:PORT}; unset or empty: no metrics. */
+    static final String METRICS_ADDRESS = "JWG_METRICS_ADDRESS";
+
     private final String ifname;
     private final Map<String, String> env;
     private final PrintStream err;
@@ -37,6 +43,15 @@ final class DaemonCommand {
         String aeadProblem = Aeads.problem();
         if (aeadProblem != null) {
             return fail(aeadProblem);
+        }
+        String metrics = env.getOrDefault(METRICS_ADDRESS, "");
+        InetSocketAddress metricsAddress = null;
+        if (!metrics.isEmpty()) {
+            try {
+                metricsAddress = MetricsAddress.parse(metrics);
+            } catch (IllegalArgumentException e) {
+                return fail("Failed to start: " + e.getMessage());
+            }
         }
         TunDevice tun;
         try {
@@ -59,6 +74,16 @@ final class DaemonCommand {
         }
         log.debug("Device started; transport AEAD: " + Aeads.describe() + "; UDP GSO/GRO: "
                 + (UdpOffload.gro() ? "on" : "off (" + UdpOffload.ENV + ")"));
+        MetricsServer metricsServer = null;
+        if (metricsAddress != null) {
+            try {
+                metricsServer = MetricsServer.start(metricsAddress, device.stats());
+            } catch (IOException | RuntimeException e) {
+                device.stop("metrics failed");
+                return fail("Failed to serve metrics on " + metrics + ": " + message(e));
+            }
+            log.debug("Metrics served on " + metrics + " at /metrics");
+        }
         // Registered before the socket exists: a SIGTERM right after it appears must remove it.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM/SIGINT: stop like wireguard-go and exit 0, not the JVM's 143.
@@ -99,6 +124,9 @@ final class DaemonCommand {
             reason = "interrupted";
         }
         uapi.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         device.stop(reason);
         log.debug("Shutting down: " + reason);
         exiting = true;

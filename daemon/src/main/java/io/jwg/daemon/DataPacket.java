@@ -18,6 +18,8 @@ import com.sun.jna.Pointer;
  * delivered, so {@link #done} (written last by the crypto worker) is what the drainer waits for.
  */
 final class DataPacket {
+    /** One use in this many is timed; a power of two. */
+    static final int SAMPLE_EVERY = 64;
     /** Fixed id in the pool's free list. */
     final int id;
     ByteBuffer in;
@@ -29,6 +31,13 @@ final class DataPacket {
     PeerQueues peer;
     InetSocketAddress source;
     InetAddress recipient;
+    /**
+     * When this use of the packet began (System.nanoTime, just after the TUN read or UDP
+     * receive), for one use in {@value #SAMPLE_EVERY}, else 0: the data-path latency sample,
+     * recorded when the packet is released after its send or TUN write.
+     */
+    long startNanos;
+    private int uses;
     /** False when the packet was given up before its crypto ran (queue full): skip, but in order. */
     boolean live;
     volatile boolean done;
@@ -55,5 +64,6 @@ final class DataPacket {
         recipient = null;
         live = true;
         done = false;
+        startNanos = (++uses & (SAMPLE_EVERY - 1)) == 0 ? System.nanoTime() : 0;
     }
 }

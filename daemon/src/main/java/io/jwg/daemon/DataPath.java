@@ -52,7 +52,12 @@ final class DataPath {
     private final PeerQueue.Sink outboundSink = this::send;
     private final PeerQueue.Sink inboundSink = this::deliver;
     private final List<Thread> threads = new ArrayList<>();
+    /** Drops for want of a slot in a peer's queue or the crypto queue. */
     private final AtomicLong dropped = new AtomicLong();
+    /** Drops for want of a pooled packet. */
+    private final AtomicLong noBuffer = new AtomicLong();
+    private final LatencyRecorder outboundLatency = new LatencyRecorder();
+    private final LatencyRecorder inboundLatency = new LatencyRecorder();
     private volatile boolean running = true;
     private volatile int capacity = MIN_CAPACITY;
 
@@ -82,9 +87,29 @@ final class DataPath {
         }
     }
 
-    /** Packets dropped for want of a buffer or queue slot. */
-    long dropped() {
+    /** Packets dropped for want of a slot in a peer's queue or the crypto queue. */
+    long queueDrops() {
         return dropped.get();
+    }
+
+    /** Packets dropped for want of a pooled packet (or too big for any). */
+    long bufferDrops() {
+        return noBuffer.get();
+    }
+
+    /** Counts a packet its producer gave up because the peer's queue was full. */
+    void countQueueDrop() {
+        dropped.incrementAndGet();
+    }
+
+    /** Sampled time from TUN read to UDP send (see {@link DataPacket#startNanos}). */
+    LatencyRecorder outboundLatency() {
+        return outboundLatency;
+    }
+
+    /** Sampled time from UDP receive to TUN write. */
+    LatencyRecorder inboundLatency() {
+        return inboundLatency;
     }
 
     /** Follows the MTU: pooled buffers hold a whole TUN packet. */
@@ -118,7 +143,7 @@ final class DataPath {
             int n = created.incrementAndGet();
             if (n > POOL_SIZE) {
                 created.decrementAndGet();
-                dropped.incrementAndGet();
+                noBuffer.incrementAndGet();
                 return null;
             }
             p = new DataPacket(n - 1, want);
@@ -131,7 +156,7 @@ final class DataPath {
 
     private DataPacket acquireJumbo(int length) {
         if (length > UdpTransport.MAX_DATAGRAM) {
-            dropped.incrementAndGet();
+            noBuffer.incrementAndGet();
             return null;
         }
         DataPacket p = jumboPool.poll();
@@ -139,7 +164,7 @@ final class DataPath {
             int n = jumboCreated.incrementAndGet();
             if (n > JUMBO_POOL_SIZE) {
                 jumboCreated.decrementAndGet();
-                dropped.incrementAndGet();
+                noBuffer.incrementAndGet();
                 return null;
             }
             p = new DataPacket(JUMBO_ID_BASE + n - 1, UdpTransport.MAX_DATAGRAM);
@@ -150,6 +175,10 @@ final class DataPath {
 
     /** Returns a packet to its pool. */
     void release(DataPacket p) {
+        if (p.startNanos != 0 && p.live && p.done) {
+            // Sampled and delivered (crypto ran): inbound packets are the ones with a source.
+            (p.source == null ? outboundLatency : inboundLatency).record(System.nanoTime() - p.startNanos);
+        }
         p.peer = null;
         p.source = null;
         p.recipient = null;
@@ -195,10 +224,13 @@ final class DataPath {
      * which the receiver sees as loss. The caller drains the queue after letting go of the lock.
      */
     void queueSealed(PeerQueues peer, ByteBuffer datagram) {
-        DataPacket p = peer.outbound.isFull() ? null : acquire(datagram.remaining());
-        if (p == null) {
+        if (peer.outbound.isFull()) {
             dropped.incrementAndGet();
             return;
+        }
+        DataPacket p = acquire(datagram.remaining());
+        if (p == null) {
+            return; // counted by the pool
         }
         p.out.clear();
         p.out.put(datagram).flip();

@@ -47,6 +47,7 @@ public final class Device implements UapiDevice, AutoCloseable {
     private final TunReader tunReader;
     private final DataPath dataPath;
     private final Housekeeping housekeeping;
+    private final DeviceStats stats;
     private final Object configLock = new Object();
     /** The configuration threads' scratch (used under configLock only). */
     private final Worker configWorker = new Worker();
@@ -70,6 +71,8 @@ public final class Device implements UapiDevice, AutoCloseable {
         this.udp = new UdpTransport(log, () -> new InboundHandler(this, dataPath));
         this.tunReader = new TunReader(this, dataPath);
         this.housekeeping = new Housekeeping(this);
+        this.stats = new DeviceStats(this, dataPath, handshakes);
+        engine.setHandshakeObserver(stats.handshakeDurations()::record);
     }
 
     /** Starts the data path threads; the link monitor brings the device up when the TUN is up. */
@@ -285,6 +288,11 @@ public final class Device implements UapiDevice, AutoCloseable {
     @Override
     public void close() {
         stop("closed");
+    }
+
+    /** The device's own counters and latencies, for metrics. */
+    public DeviceStats stats() {
+        return stats;
     }
 
     // ---- UapiDevice ----

@@ -39,7 +39,8 @@ final class HandshakeWorker {
     private final Thread thread;
     private volatile long underLoadUntil;
     private volatile boolean running = true;
-    private long dropped;
+    /** Written by the receive thread only; volatile for the metrics reader. */
+    private volatile long dropped;
 
     HandshakeWorker(Device device) {
         this.device = device;
@@ -74,6 +75,11 @@ final class HandshakeWorker {
     /** Handshake messages dropped because the queue was full. */
     long dropped() {
         return dropped;
+    }
+
+    /** Whether the device counts as under load now, without extending the period (metrics). */
+    boolean isUnderLoad() {
+        return queue.size() >= UNDER_LOAD_DEPTH || System.nanoTime() - underLoadUntil < 0;
     }
 
     private boolean underLoad() {

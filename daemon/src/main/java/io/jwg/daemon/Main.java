@@ -3,11 +3,14 @@ package io.jwg.daemon;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 
 /**
  * Command-line entry point, wireguard-go's command line: {@code jwg [-f|--foreground] IFNAME},
- * {@code jwg --version}, plus {@code jwg demo} and {@code jwg --help}.
+ * {@code jwg --version}, plus {@code --metrics HOST:PORT} (or {@code --metrics=HOST:PORT}) before
+ * or after the name, {@code jwg demo} and {@code jwg --help}.
  */
 public final class Main {
     private Main() {
@@ -38,22 +41,41 @@ public final class Main {
             return io.jwg.daemon.demo.Demo.run(out, err);
         }
         String ifname = null;
-        if (args.length == 1 && !args[0].startsWith("-")) {
-            ifname = args[0];
-        } else if (args.length == 2 && (args[0].equals("-f") || args[0].equals("--foreground"))) {
-            ifname = args[1];
+        String metrics = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-f") || arg.equals("--foreground")) {
+                continue; // daemonizing is the launcher's job; this JVM runs in the foreground
+            }
+            if (arg.equals("--metrics") && i + 1 < args.length) {
+                metrics = args[++i];
+            } else if (arg.startsWith("--metrics=")) {
+                metrics = arg.substring("--metrics=".length());
+            } else if (arg.startsWith("-") || ifname != null) {
+                ifname = null;
+                break;
+            } else {
+                ifname = arg;
+            }
         }
         if (ifname == null) {
             usage(err);
             return 1;
         }
-        return new DaemonCommand(ifname, System.getenv(), err).run();
+        Map<String, String> env = System.getenv();
+        if (metrics != null) {
+            // The option is the variable's other spelling (wg-quick can only pass variables).
+            env = new HashMap<>(env);
+            env.put(DaemonCommand.METRICS_ADDRESS, metrics);
+        }
+        return new DaemonCommand(ifname, env, err).run();
     }
 
     private static void usage(PrintStream out) {
-        out.println("Usage: jwg [-f/--foreground] INTERFACE-NAME | jwg --version | jwg demo");
+        out.println("Usage: jwg [-f/--foreground] [--metrics HOST:PORT] INTERFACE-NAME | jwg --version | jwg demo");
         out.println("Environment: WG_TUN_FD, WG_UAPI_FD (adopt file descriptors), WG_PROCESS_FOREGROUND=1,");
-        out.println("  LOG_LEVEL=verbose|debug|error|silent, JWG_JAVA_OPTS (JVM options for the launcher)");
+        out.println("  LOG_LEVEL=verbose|debug|error|silent, JWG_JAVA_OPTS (JVM options for the launcher),");
+        out.println("  JWG_METRICS_ADDRESS=HOST:PORT (serve Prometheus metrics at /metrics, like --metrics)");
     }
 
     /** The project version baked in at build time. */

@@ -150,6 +150,7 @@ final class TunReader {
         }
         PeerQueues queues = dataPath.queues(tunnel);
         if (queues.outbound.isFull()) {
+            dataPath.countQueueDrop();
             dataPath.release(p);
             return tunnel;
         }

@@ -5,12 +5,12 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 
 /** Builds small, well-formed IP packets for tests. */
-final class Packets {
+public final class Packets {
     private Packets() {
     }
 
     /** An IPv4/UDP packet (header checksum set, UDP checksum 0) carrying {@code payload}. */
-    static byte[] udp4(String source, String destination, int sourcePort, int destinationPort, byte[] payload) {
+    public static byte[] udp4(String source, String destination, int sourcePort, int destinationPort, byte[] payload) {
         int length = 20 + 8 + payload.length;
         ByteBuffer packet = ByteBuffer.allocate(length);
         packet.put((byte) 0x45).put((byte) 0).putShort((short) length).putInt(0)

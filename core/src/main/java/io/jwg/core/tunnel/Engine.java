@@ -65,7 +65,9 @@ public final class Engine {
         /** Cookie replies we sent while under load. */
         COOKIES_SENT,
         /** Cookie replies we accepted. */
-        COOKIES_RECEIVED
+        COOKIES_RECEIVED,
+        /** Initiations we sent that got no response within REKEY_TIMEOUT (each retry, and the give-up). */
+        HANDSHAKE_TIMEOUTS
     }
 
     private final NanoClock clock;
@@ -92,6 +94,7 @@ public final class Engine {
     private volatile Identity identity = NO_IDENTITY;
     private volatile boolean up = true;
     private volatile int mtu = Tuning.DEFAULT_MTU;
+    private volatile HandshakeObserver handshakeObserver = nanos -> { };
 
     /** An engine with no identity and no peers, on the given clocks and randomness. */
     public Engine(NanoClock clock, EpochNanoClock wallClock, SecureRandom random) {
@@ -444,6 +447,15 @@ public final class Engine {
     /** How often {@code event} happened so far. */
     public long events(Event event) {
         return events.get(event.ordinal());
+    }
+
+    /** Reports the duration of every handshake this side initiates to {@code observer}. */
+    public void setHandshakeObserver(HandshakeObserver observer) {
+        this.handshakeObserver = observer;
+    }
+
+    void handshakeCompleted(long nanos) {
+        handshakeObserver.onHandshakeCompleted(nanos);
     }
 
     Verdict drop(Received received, DropReason reason) {

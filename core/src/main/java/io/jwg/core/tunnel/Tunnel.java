@@ -345,6 +345,9 @@ public final class Tunnel {
             return;
         }
         int actions = timers.expire(now);
+        if ((actions & (PeerTimers.RETRANSMIT_HANDSHAKE | PeerTimers.GIVE_UP)) != 0) {
+            engine.countEvent(Engine.Event.HANDSHAKE_TIMEOUTS);
+        }
         if ((actions & PeerTimers.RETRANSMIT_HANDSHAKE) != 0) {
             markSourceStale();
             requestInitiation(true);
@@ -479,6 +482,8 @@ public final class Tunnel {
         timers.onHandshakeComplete(now);
         lastHandshakeEpochNanos = engine.epochNanos();
         engine.countEvent(Engine.Event.HANDSHAKES_COMPLETED);
+        // Still the time our initiation left: answering theirs since would have replaced our handshake.
+        engine.handshakeCompleted(now - lastSentHandshake);
         // SendKeepalive: confirms the session to the responder unless data is already waiting.
         requestKeepalive();
         return poll(out);

@@ -17,7 +17,9 @@ import io.jwg.core.noise.Keypair;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Two full engines in-process: handshakes, data, timers, cookies and attacks on a manual clock. */
@@ -221,9 +223,27 @@ class TwoEnginesTest {
         long initiations = net.a.engine.events(Engine.Event.INITIATIONS_SENT);
         assertEquals(1 + 19, initiations, "first initiation and retries while attempts <= MAX_TIMER_HANDSHAKES");
         assertEquals(0, net.a.tunnel.stagedPackets(), "staged packets flushed on give-up");
+        assertEquals(initiations, net.a.engine.events(Engine.Event.HANDSHAKE_TIMEOUTS),
+                "every initiation timed out: 19 retries and the give-up");
         long after = net.a.engine.events(Engine.Event.INITIATIONS_SENT);
         net.run(seconds(60), seconds(1));
         assertEquals(after, net.a.engine.events(Engine.Event.INITIATIONS_SENT), "silent after giving up");
+        assertEquals(initiations, net.a.engine.events(Engine.Event.HANDSHAKE_TIMEOUTS), "no timeouts without initiations");
+    }
+
+    @Test
+    void shouldReportTheDurationOfHandshakesItInitiated() {
+        TestNetwork net = new TestNetwork();
+        List<Long> initiated = new ArrayList<>();
+        List<Long> responded = new ArrayList<>();
+        net.a.engine.setHandshakeObserver(initiated::add);
+        net.b.engine.setHandshakeObserver(responded::add);
+        net.a.send(bytes("hello"));
+        net.now += 7_000_000L; // the initiation takes 7 ms to arrive and be answered
+        net.pump();
+        assertEquals(List.of(7_000_000L), initiated);
+        assertEquals(List.of(), responded, "the responder times nothing");
+        assertEquals(0, net.a.engine.events(Engine.Event.HANDSHAKE_TIMEOUTS));
     }
 
     @Test

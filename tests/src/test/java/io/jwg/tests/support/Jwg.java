@@ -3,6 +3,7 @@ package io.jwg.tests.support;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -85,6 +86,18 @@ public final class Jwg extends Daemon {
     public static Jwg start(Netns netns, Map<String, String> env) {
         String ifname = uniqueIfname();
         return Setup.orClose(new Jwg(netns, ifname, List.of(executable().toString(), "-f", ifname), env, logFile("jwg", ifname)),
+                daemon -> daemon.awaitSocket(START_TIMEOUT));
+    }
+
+    /**
+     * Starts {@code bin/jwg -f OPTIONS... ifname} in {@code netns} with {@code env} added to its
+     * environment (jwg's own settings, e.g. metrics) and waits until its UAPI socket exists.
+     */
+    public static Jwg start(Netns netns, String ifname, List<String> options, Map<String, String> env) {
+        List<String> command = new ArrayList<>(List.of(executable().toString(), "-f"));
+        command.addAll(options);
+        command.add(ifname);
+        return Setup.orClose(new Jwg(netns, ifname, command, env, logFile("jwg", ifname)),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 
