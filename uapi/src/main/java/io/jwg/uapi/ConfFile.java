@@ -29,10 +29,10 @@ import java.util.Set;
  * is an error. Like {@code setconf}, the result replaces the whole configuration: a key left out
  * means zero (no private key, a random port, no mark) and peers not in the file are removed.
  *
- * <p>Known differences: {@code ListenPort} and the endpoint port must be numbers (wg also
- * takes service names), and an endpoint host name resolves once, to the first address Java
- * returns, where wg retries a failing lookup. Error messages carry the line number and never
- * quote key material.
+ * <p>Known differences: {@code ListenPort} and the endpoint port must be numbers from 0 to
+ * 65535 (wg also takes service names, and wraps larger numbers: 70000 becomes 4464), and an
+ * endpoint host name resolves once, to the first address Java returns, where wg retries a
+ * failing lookup. Error messages carry the line number and never quote key material.
  */
 public final class ConfFile {
     private static final Set<String> WG_QUICK_KEYS = Set.of("address", "dns", "mtu", "table", "preup", "postup",
