@@ -4,6 +4,9 @@ import io.jwg.daemon.metrics.MetricsAddress;
 import io.jwg.daemon.metrics.MetricsServer;
 import io.jwg.tun.LinuxTun;
 import io.jwg.tun.TunDevice;
+import io.jwg.uapi.ConfFile;
+import io.jwg.uapi.ConfFileException;
+import io.jwg.uapi.UapiException;
 import io.jwg.uapi.UapiServer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,7 +21,10 @@ import java.util.Map;
  * opens (or adopts, {@code WG_UAPI_FD}) the UAPI socket, reports readiness and runs until SIGTERM
  * or SIGINT, until the TUN is deleted, or until the socket file is deleted. Daemonizing is the
  * launcher's job (a JVM cannot fork): it runs this in a new session and waits for the readiness
- * line this writes to {@code JWG_READY_FILE}.
+ * line this writes to {@code JWG_READY_FILE}. Under systemd ({@code Type=notify}) readiness and
+ * the start of shutdown also go to {@code NOTIFY_SOCKET}. {@code JWG_CONFIG_FILE} names a
+ * {@code wg setconf} file that is read before anything is created and applied once the socket
+ * listens, so a restarted service comes back configured.
  */
 final class DaemonCommand {
     /** Where to serve Prometheus metrics, {@code HOST:PORT}; unset or empty: no metrics. */
@@ -52,6 +58,17 @@ final class DaemonCommand {
             } catch (IllegalArgumentException e) {
                 return fail("Failed to start: " + e.getMessage());
             }
+        }
+        SdNotify notify = SdNotify.fromEnvironment(env, log);
+        String confPath = env.get("JWG_CONFIG_FILE");
+        ConfFile conf = null;
+        if (confPath != null && !confPath.isEmpty()) {
+            try {
+                conf = ConfFile.read(Path.of(confPath));
+            } catch (ConfFileException e) {
+                return fail("Invalid JWG_CONFIG_FILE: " + e.getMessage());
+            }
+            conf.warnings().forEach(warning -> err.println("Warning: " + warning));
         }
         TunDevice tun;
         try {
@@ -90,6 +107,7 @@ final class DaemonCommand {
             if (exiting) {
                 return; // run() already cleaned up and chose the exit status
             }
+            notify.stopping();
             UapiServer server;
             synchronized (uapiLock) {
                 // Waits for an open in progress, so a socket that just appeared is removed too.
@@ -116,13 +134,25 @@ final class DaemonCommand {
             }
         }
         log.debug("UAPI listener started");
+        if (conf != null) {
+            try {
+                conf.applyTo(device);
+            } catch (UapiException e) {
+                uapi.close();
+                device.stop("configuration failed");
+                return fail("Failed to apply JWG_CONFIG_FILE " + confPath + ": " + e.getMessage());
+            }
+            log.debug("Applied JWG_CONFIG_FILE " + confPath);
+        }
         ready("ok");
+        notify.ready();
         String reason;
         try {
             reason = device.awaitStop();
         } catch (InterruptedException e) {
             reason = "interrupted";
         }
+        notify.stopping();
         uapi.close();
         if (metricsServer != null) {
             metricsServer.close();

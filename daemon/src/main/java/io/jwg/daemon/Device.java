@@ -355,4 +355,11 @@ public final class Device implements UapiDevice, AutoCloseable {
     public void peerRemoved(Tunnel tunnel) {
         stickySources.remove(tunnel);
     }
+
+    @Override
+    public void configEvent(Tunnel peer, String event) {
+        if (log.verbose()) {
+            log.debug(peer == null ? event : Peers.name(peer) + " - " + event);
+        }
+    }
 }

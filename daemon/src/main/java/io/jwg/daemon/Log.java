@@ -59,7 +59,8 @@ public final class Log {
     }
 
     private void print(String kind, String message) {
-        String line = kind + prefix + LocalDateTime.now().format(TIME) + " " + message;
+        // One line per event, whatever an exception message holds.
+        String line = kind + prefix + LocalDateTime.now().format(TIME) + " " + message.replace('\n', ' ').replace('\r', ' ');
         synchronized (out) {
             out.println(line);
         }

@@ -13,6 +13,23 @@ import java.util.Properties;
  * or after the name, {@code jwg demo} and {@code jwg --help}.
  */
 public final class Main {
+    /** Every environment variable jwg reads, with what it does, for {@code --help}. */
+    private static final String[][] ENVIRONMENT = {
+        {"LOG_LEVEL=verbose|debug|error|silent", "what the daemon logs (default error; debug is verbose)"},
+        {"WG_PROCESS_FOREGROUND=1", "stay in the foreground, as -f does"},
+        {"WG_TUN_FD=N", "use this open TUN device instead of creating one"},
+        {"WG_UAPI_FD=N", "serve this listening UAPI socket instead of binding one"},
+        {"JWG_CONFIG_FILE=PATH", "apply this wg setconf file once the UAPI socket listens"},
+        {"NOTIFY_SOCKET=ADDRESS", "tell systemd READY=1 when ready, STOPPING=1 when stopping"},
+        {"JWG_METRICS_ADDRESS=HOST:PORT", "serve Prometheus metrics on HOST:PORT"},
+        {"JWG_AEAD=auto|openssl|jdk", "transport cipher (auto: OpenSSL's libcrypto if it passes a self-test)"},
+        {"JWG_UDP_OFFLOAD=off", "no UDP GSO on send and GRO on receive"},
+        {"JWG_READY_FILE=PATH", "where the daemonizing launcher learns of readiness (set by it)"},
+        {"JWG_JAVA_OPTS=OPTIONS", "JVM options for the launcher; when set, replace its defaults"},
+        {"JWG_EXTRA_JAVA_OPTS=OPTIONS", "JVM options the launcher adds to its defaults"},
+        {"JWG_HOME=DIR", "run the jwg.jar installed in DIR (scripts/install)"},
+    };
+
     private Main() {
     }
 
@@ -31,7 +48,7 @@ public final class Main {
             return 0;
         }
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            usage(out);
+            help(out);
             return 0;
         }
         if (args.length == 1 && args[0].equals("--train")) {
@@ -59,7 +76,7 @@ public final class Main {
             }
         }
         if (ifname == null) {
-            usage(err);
+            err.println("Usage: jwg [-f|--foreground] [--metrics HOST:PORT] INTERFACE-NAME | jwg --version | --help | demo");
             return 1;
         }
         Map<String, String> env = System.getenv();
@@ -71,11 +88,21 @@ public final class Main {
         return new DaemonCommand(ifname, env, err).run();
     }
 
-    private static void usage(PrintStream out) {
-        out.println("Usage: jwg [-f/--foreground] [--metrics HOST:PORT] INTERFACE-NAME | jwg --version | jwg demo");
-        out.println("Environment: WG_TUN_FD, WG_UAPI_FD (adopt file descriptors), WG_PROCESS_FOREGROUND=1,");
-        out.println("  LOG_LEVEL=verbose|debug|error|silent, JWG_JAVA_OPTS (JVM options for the launcher),");
-        out.println("  JWG_METRICS_ADDRESS=HOST:PORT (serve Prometheus metrics at /metrics, like --metrics)");
+    private static void help(PrintStream out) {
+        out.println("Usage: jwg [-f|--foreground] [--metrics HOST:PORT] INTERFACE-NAME   create INTERFACE-NAME and serve its UAPI socket");
+        out.println("       jwg --version | --help | demo");
+        out.println();
+        out.println("Without -f, jwg returns once the interface and /var/run/wireguard/INTERFACE-NAME.sock are");
+        out.println("ready and keeps running in the background, as wireguard-go does. Configure it with wg(8).");
+        out.println();
+        out.println("Environment:");
+        int width = 0;
+        for (String[] variable : ENVIRONMENT) {
+            width = Math.max(width, variable[0].length());
+        }
+        for (String[] variable : ENVIRONMENT) {
+            out.println("  " + variable[0] + " ".repeat(width - variable[0].length() + 2) + variable[1]);
+        }
     }
 
     /** The project version baked in at build time. */

@@ -43,4 +43,12 @@ public interface UapiDevice {
 
     /** Called after the UAPI removed {@code tunnel} from the engine, to drop its queued work. */
     void peerRemoved(Tunnel tunnel);
+
+    /**
+     * A configuration change for the verbose log, in wireguard-go's words ({@code UAPI: Updating
+     * private key}); {@code peer} is the peer it concerns, or null for the device. Never carries
+     * key material. The default drops it.
+     */
+    default void configEvent(Tunnel peer, String event) {
+    }
 }

@@ -102,8 +102,12 @@ final class UapiSet {
     /** Applies one parsed line; call with the config lock held, in the order lines were parsed. */
     void apply(Line line) throws UapiException {
         switch (line.key()) {
-            case PRIVATE_KEY -> setPrivateKey((byte[]) line.value());
+            case PRIVATE_KEY -> {
+                device.configEvent(null, "UAPI: Updating private key");
+                setPrivateKey((byte[]) line.value());
+            }
             case LISTEN_PORT -> {
+                device.configEvent(null, "UAPI: Updating listen port");
                 try {
                     device.setListenPort((Integer) line.value());
                 } catch (IOException | RuntimeException e) {
@@ -111,6 +115,7 @@ final class UapiSet {
                 }
             }
             case FWMARK -> {
+                device.configEvent(null, "UAPI: Updating fwmark");
                 try {
                     device.setFwmark((Integer) line.value());
                 } catch (IOException | RuntimeException e) {
@@ -118,6 +123,7 @@ final class UapiSet {
                 }
             }
             case REPLACE_PEERS -> {
+                device.configEvent(null, "UAPI: Removing all peers");
                 for (Tunnel tunnel : engine.peers()) {
                     engine.removePeer(tunnel);
                     device.peerRemoved(tunnel);
@@ -131,24 +137,28 @@ final class UapiSet {
             }
             case REMOVE -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Removing");
                     removeCurrent();
                 }
                 placeholder = true;
             }
             case PRESHARED_KEY -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Updating preshared key");
                     peer.setPresharedKey((byte[]) line.value());
                     changed = true;
                 }
             }
             case ENDPOINT -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Updating endpoint");
                     peer.setEndpoint((InetSocketAddress) line.value());
                     changed = true;
                 }
             }
             case PERSISTENT_KEEPALIVE_INTERVAL -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Updating persistent keepalive interval");
                     // Turning it on from 0 queues a keepalive in the tunnel; peerChanged sends it.
                     peer.setPersistentKeepalive((Integer) line.value());
                     changed = true;
@@ -156,18 +166,21 @@ final class UapiSet {
             }
             case REPLACE_ALLOWED_IPS -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Removing all allowedips");
                     engine.allowedIps().removeAll(peer);
                     changed = true;
                 }
             }
             case ALLOWED_IP -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Adding allowedip");
                     engine.allowedIps().insert((IpPrefix) line.value(), peer);
                     changed = true;
                 }
             }
             case REMOVE_ALLOWED_IP -> {
                 if (!placeholder) {
+                    device.configEvent(peer, "UAPI: Removing allowedip");
                     engine.allowedIps().remove((IpPrefix) line.value(), peer);
                     changed = true;
                 }
@@ -217,6 +230,9 @@ final class UapiSet {
                 throw new UapiException(UapiException.EINVAL, "failed to create new peer: " + e.getMessage(), e);
             }
             changed = true;
+            if (peer != null) {
+                device.configEvent(peer, "UAPI: Created");
+            }
         }
         placeholder = peer == null;
     }

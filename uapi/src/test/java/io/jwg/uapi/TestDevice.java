@@ -4,6 +4,7 @@ import io.jwg.core.tunnel.Engine;
 import io.jwg.core.tunnel.Tunnel;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.agrona.concurrent.SystemEpochNanoClock;
@@ -15,6 +16,8 @@ final class TestDevice implements UapiDevice {
     final List<Tunnel> changed = new CopyOnWriteArrayList<>();
     final List<Tunnel> removed = new CopyOnWriteArrayList<>();
     final List<Integer> busyPorts = new CopyOnWriteArrayList<>();
+    /** Configuration events: the first 4 hex digits of the peer's key, if any, and the event. */
+    final List<String> events = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     volatile int port;
     volatile int fwmark;
@@ -61,5 +64,10 @@ final class TestDevice implements UapiDevice {
     @Override
     public void peerRemoved(Tunnel tunnel) {
         removed.add(tunnel);
+    }
+
+    @Override
+    public void configEvent(Tunnel peer, String event) {
+        events.add((peer == null ? "" : HexFormat.of().formatHex(peer.publicKey()).substring(0, 4) + " ") + event);
     }
 }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,23 @@ class UapiProtocolTest {
 
     String get() throws IOException {
         return exchange("get=1\n\n");
+    }
+
+    @Test
+    void shouldReportEachChangeInWireGuardGosWordsWithoutKeys() throws IOException {
+        String psk = "33".repeat(32);
+        String request = "set=1\nprivate_key=" + "aa".repeat(32) + "\nlisten_port=51820\nfwmark=1\nreplace_peers=true\n"
+                + "public_key=" + A + "\npreshared_key=" + psk + "\nendpoint=192.0.2.1:1\npersistent_keepalive_interval=5\n"
+                + "replace_allowed_ips=true\nallowed_ip=10.0.0.0/8\nallowed_ip=-10.0.0.0/8\n"
+                + "public_key=" + A + "\nremove=true\n\n";
+
+        assertEquals("errno=0\n\n", exchange(request));
+
+        assertEquals(List.of("UAPI: Updating private key", "UAPI: Updating listen port", "UAPI: Updating fwmark",
+                "UAPI: Removing all peers", "1111 UAPI: Created", "1111 UAPI: Updating preshared key",
+                "1111 UAPI: Updating endpoint", "1111 UAPI: Updating persistent keepalive interval",
+                "1111 UAPI: Removing all allowedips", "1111 UAPI: Adding allowedip", "1111 UAPI: Removing allowedip",
+                "1111 UAPI: Removing"), device.events);
     }
 
     @Test
@@ -198,7 +216,7 @@ class UapiProtocolTest {
         assertEquals(0, device.changed.size());
         exchange("set=1\npublic_key=" + A + "\npersistent_keepalive_interval=25\n\n");
         Tunnel tunnel = device.engine.peers().get(0);
-        assertEquals(java.util.List.of(tunnel), device.changed);
+        assertEquals(List.of(tunnel), device.changed);
         assertTrue(tunnel.hasPendingOutput(), "a keepalive is queued for the device to send");
     }
 

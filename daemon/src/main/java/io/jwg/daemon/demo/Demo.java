@@ -42,6 +42,7 @@ public final class Demo implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> daemons = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
+    private final Table summary = new Table("check", "result", "figure");
 
     private Demo(PrintStream out) {
         this.out = out;
@@ -62,6 +63,9 @@ public final class Demo implements AutoCloseable {
             demo.execute();
             return 0;
         } catch (IOException | RuntimeException e) {
+            if (!demo.summary.isEmpty()) {
+                out.print(demo.summary.render("  "));
+            }
             err.println("jwg demo failed: " + e.getMessage());
             demo.printLogs(err);
             return 1;
@@ -82,8 +86,8 @@ public final class Demo implements AutoCloseable {
         startDaemon(nsA, ifA);
         startDaemon(nsB, ifB);
         double startMillis = (System.nanoTime() - launch) / 1e6;
-        out.printf(Locale.ROOT, "  daemons       %s in %s, %s in %s (both ready %.0f ms after launch)%n",
-                ifA, nsA, ifB, nsB, startMillis);
+        summary.row("daemons", ifA + " in " + nsA + ", " + ifB + " in " + nsB,
+                String.format(Locale.ROOT, "both ready %.0f ms after launch", startMillis));
 
         SecureRandom random = new SecureRandom();
         byte[] privA = new byte[32];
@@ -107,7 +111,7 @@ public final class Demo implements AutoCloseable {
         Commands.ok(Commands.in(nsA, "ip", "link", "set", ifA, "up"));
         Commands.ok(Commands.in(nsB, "ip", "addr", "add", INNER_B + "/24", "dev", ifB));
         Commands.ok(Commands.in(nsB, "ip", "link", "set", ifB, "up"));
-        out.println("  configured    keys generated, set through " + socket(ifA) + " and " + socket(ifB));
+        summary.row("configured", "fresh keys, set through each daemon's UAPI socket", SOCKET_DIR + "/*.sock");
 
         long first = System.nanoTime();
         Commands.Result firstPing = Commands.run(20, Commands.in(nsA, "ping", "-c", "1", "-W", "10", INNER_B));
@@ -115,11 +119,12 @@ public final class Demo implements AutoCloseable {
         if (!firstPing.ok()) {
             throw new IllegalStateException("no reply through the tunnel: " + firstPing.output().strip());
         }
-        out.printf(Locale.ROOT, "  handshake     first ping answered %.1f ms after it was sent (handshake included)%n",
-                handshakeMillis);
-        out.println("  ping A -> B   " + pingSummary(nsA, INNER_B));
-        out.println("  ping B -> A   " + pingSummary(nsB, INNER_A));
-        out.println("  throughput    " + throughput());
+        summary.row("handshake", "first ping answered, handshake included",
+                String.format(Locale.ROOT, "%.1f ms", handshakeMillis));
+        summary.row(ping("ping A -> B", nsA, INNER_B));
+        summary.row(ping("ping B -> A", nsB, INNER_A));
+        summary.row(throughput());
+        out.print(summary.render("  "));
         out.println();
         out.println(status(nsA, ifA));
     }
@@ -174,27 +179,29 @@ public final class Demo implements AutoCloseable {
         return command;
     }
 
-    private static String pingSummary(String ns, String target) {
+    /** A summary row: 20 pings from {@code ns} to {@code target}, their loss and round trips. */
+    private static String[] ping(String check, String ns, String target) {
         Commands.Result result = Commands.run(30, Commands.in(ns, "ping", "-c", "20", "-i", "0.05", "-W", "2", target));
         Matcher loss = Pattern.compile("(\\d+)% packet loss").matcher(result.output());
         Matcher rtt = Pattern.compile("= ([\\d.]+)/([\\d.]+)/([\\d.]+)/").matcher(result.output());
         if (!loss.find() || !rtt.find()) {
             throw new IllegalStateException("ping " + target + " failed: " + result.output().strip());
         }
-        return String.format(Locale.ROOT, "20 pings, %s%% loss, rtt min %s / avg %s / max %s ms",
-                loss.group(1), rtt.group(1), rtt.group(2), rtt.group(3));
+        return new String[] {check, "20 pings, " + loss.group(1) + "% loss",
+            "rtt min " + rtt.group(1) + " / avg " + rtt.group(2) + " / max " + rtt.group(3) + " ms"};
     }
 
-    private String throughput() {
+    /** A summary row: three seconds of iperf3 TCP from A to B, or why it was skipped. */
+    private String[] throughput() {
         if (!Commands.exists("iperf3")) {
-            return "skipped: iperf3 is not installed (apt-get install iperf3)";
+            return new String[] {"throughput", "skipped: iperf3 is not installed (apt-get install iperf3)"};
         }
         Process server;
         try {
             server = new ProcessBuilder(Commands.in(nsB, "iperf3", "-s", "-1", "-B", INNER_B))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
-            return "skipped: " + e.getMessage();
+            return new String[] {"throughput", "skipped: " + e.getMessage()};
         }
         daemons.add(0, server);
         Commands.Result result = null;
@@ -209,7 +216,7 @@ public final class Demo implements AutoCloseable {
         if (!result.ok() || !receiver.find()) {
             throw new IllegalStateException("iperf3 failed: " + result.output().strip());
         }
-        return "iperf3 TCP A -> B for 3 s: " + receiver.group(1) + " Mbit/s";
+        return new String[] {"throughput", "iperf3 TCP A -> B for 3 s", receiver.group(1) + " Mbit/s"};
     }
 
     private static String status(String ns, String ifname) {

@@ -69,7 +69,12 @@ public abstract class Daemon implements AutoCloseable {
 
     /** A fresh interface name, {@code wgt} + 6 hex digits: unique on the host, within IFNAMSIZ. */
     public static String uniqueIfname() {
-        return "wgt" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+        return uniqueIfname("wgt");
+    }
+
+    /** A fresh interface name, {@code prefix} (at most 9 characters) + 6 hex digits. */
+    public static String uniqueIfname(String prefix) {
+        return prefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
     }
 
     /** The UAPI socket path for {@code ifname}. */

@@ -1,5 +1,7 @@
 package io.jwg.tests.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +86,11 @@ public final class Jwg extends Daemon {
 
     /** Starts jwg on a new uniquely named interface in {@code netns} with extra environment variables. */
     public static Jwg start(Netns netns, Map<String, String> env) {
-        String ifname = uniqueIfname();
+        return start(netns, uniqueIfname(), env);
+    }
+
+    /** Like {@link #start(Netns, String)}, with extra environment variables for the launcher. */
+    public static Jwg start(Netns netns, String ifname, Map<String, String> env) {
         return Setup.orClose(new Jwg(netns, ifname, List.of(executable().toString(), "-f", ifname), env, logFile("jwg", ifname)),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
@@ -99,6 +105,42 @@ public final class Jwg extends Daemon {
         command.add(ifname);
         return Setup.orClose(new Jwg(netns, ifname, command, env, logFile("jwg", ifname)),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
+    }
+
+    /**
+     * Starts {@code bin/jwg -f ifname} with {@code JWG_CONFIG_FILE=conf} and waits until it
+     * reports readiness (through {@code JWG_READY_FILE}, as the daemonizing launcher waits), which
+     * it does only once the file is applied; throws with its one-line error if it fails.
+     */
+    public static Jwg startConfigured(Netns netns, String ifname, Path conf) {
+        Path ready = Path.of(System.getProperty("java.io.tmpdir"), "jwgt-ready-" + ifname);
+        Map<String, String> env = Map.of("JWG_CONFIG_FILE", conf.toString(), "JWG_READY_FILE", ready.toString());
+        List<String> command = List.of(executable().toString(), "-f", ifname);
+        try {
+            return Setup.orClose(new Jwg(netns, ifname, command, env, logFile("jwg", ifname)), daemon -> {
+                if (!Await.until(START_TIMEOUT, () -> Files.exists(ready) || !daemon.isAlive())) {
+                    throw new IllegalStateException(daemon + " not ready after " + START_TIMEOUT + "\n" + daemon.log());
+                }
+                String line = Files.exists(ready) ? read(ready).strip() : "(exited without reporting)";
+                if (!line.equals("ok")) {
+                    throw new IllegalStateException(daemon + " failed to start: " + line + "\n" + daemon.log());
+                }
+            });
+        } finally {
+            try {
+                Files.deleteIfExists(ready);
+            } catch (IOException e) {
+                // a stray file in /tmp is not worth failing over
+            }
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The root of the jwg checkout: {@code -Djwg.home}, else the nearest ancestor holding {@code bin/jwg}. */
