@@ -453,8 +453,9 @@ public final class LinuxTun implements TunDevice {
             int length = direct.remaining();
             long iov = vnetHeaders ? cache.iovecs(address, length) : 0;
             while (true) {
-                long n = vnetHeaders ? LibC.writev(fd, iov, 2) - VirtioNetHdr.SIZE : LibC.write(fd, address, length);
+                long n = vnetHeaders ? LibC.writev(fd, iov, 2) : LibC.write(fd, address, length);
                 if (n >= 0) {
+                    n = vnetHeaders ? Math.max(0, n - VirtioNetHdr.SIZE) : n; // the packet's bytes only
                     src.position(src.position() + (int) n);
                     return (int) n;
                 }
