@@ -90,7 +90,7 @@ final class DaemonCommand {
             return fail("Failed to start device: " + message(e));
         }
         log.debug("Device started; transport AEAD: " + Aeads.describe() + "; UDP GSO/GRO: "
-                + (UdpOffload.gro() ? "on" : "off (" + UdpOffload.ENV + ")"));
+                + (UdpOffload.gro() ? "on" : "off (" + UdpOffload.ENV + ")") + "; TUN offloads: " + describeTunOffloads(tun));
         MetricsServer metricsServer = null;
         if (metricsAddress != null) {
             try {
@@ -163,12 +163,18 @@ final class DaemonCommand {
         return 0;
     }
 
+    /**
+     * Opens the TUN with checksum and TCP segmentation offloads unless {@code JWG_TUN_OFFLOAD}
+     * says off. An inherited {@code WG_TUN_FD} keeps the framing it was opened with: offloads
+     * only if it has virtio headers ({@link LinuxTun#adopt(int, boolean)}).
+     */
     private TunDevice openTun() throws IOException {
+        boolean offloads = tunOffloadsWanted();
         String fd = env.get("WG_TUN_FD");
         if (fd != null) {
-            return LinuxTun.adopt(parseFd(fd, "WG_TUN_FD"));
+            return LinuxTun.adopt(parseFd(fd, "WG_TUN_FD"), offloads);
         }
-        LinuxTun tun = LinuxTun.open(ifname);
+        LinuxTun tun = LinuxTun.open(ifname, offloads);
         try {
             tun.setMtu(Device.DEFAULT_MTU);
         } catch (IOException e) {
@@ -176,6 +182,17 @@ final class DaemonCommand {
             throw e;
         }
         return tun;
+    }
+
+    private boolean tunOffloadsWanted() {
+        return TunSegments.enabled(env.get(TunSegments.ENV));
+    }
+
+    private String describeTunOffloads(TunDevice tun) {
+        if (!tun.offloads()) {
+            return tunOffloadsWanted() ? "off (inherited TUN fd without virtio headers)" : "off (" + TunSegments.ENV + ")";
+        }
+        return tunOffloadsWanted() ? "on" : "virtio headers only (inherited TUN fd; " + TunSegments.ENV + ")";
     }
 
     private UapiServer openUapi(Device device, Log log) throws IOException {

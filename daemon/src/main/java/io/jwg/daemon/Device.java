@@ -275,6 +275,9 @@ public final class Device implements UapiDevice, AutoCloseable {
         housekeeping.stop();
         tun.close();
         tunReader.join();
+        if (tun.offloads()) {
+            log.debug(tunReader.offloadSummary());
+        }
         handshakes.stop();
         dataPath.stop();
         synchronized (configLock) {

@@ -4,31 +4,37 @@ import io.jwg.core.tunnel.Engine;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.core.tunnel.Verdict;
 import io.jwg.tun.TunDevice;
+import io.jwg.tun.VirtioNetHdr;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
  * The outbound path's producer, on its own thread: blocks for one TUN packet, then takes the
- * rest of the burst without blocking ({@link TunDevice#tryRead}, up to {@value #BURST}); each
- * packet is routed and its counter reserved under its peer's lock, then it enters the peer's
+ * rest of the burst without blocking ({@link TunDevice#tryRead}, up to {@value #BURST} packets);
+ * with TUN offloads a read may be a TCP super-packet, which {@link TunSegments} cuts into
+ * segments that each go on as if read alone. Each packet is routed and its counter reserved under its peer's lock, then it enters the peer's
  * ordered queue and the encryption queue ({@link DataPath}). Packets staged behind a handshake,
  * and whatever else a peer wants to send, leave through {@link Device#drain} once per burst.
  * When the TUN read reports {@link TunDevice#CLOSED} (interface deleted), the device stops.
  */
 final class TunReader {
-    /** Packets taken per burst at most. */
+    /** Packets (segments of super-packets included) taken per burst at most. */
     private static final int BURST = 128;
+    /** The largest read: an IPv6 packet with the largest payload, behind a virtio header. */
+    private static final int READ_BUFFER = 65_535 + 40 + VirtioNetHdr.SIZE;
 
     private final Device device;
     private final DataPath dataPath;
     private final Thread thread;
     private final Worker worker = new Worker();
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
+    private final TunSegments segments;
     private int mtu = -1;
 
     TunReader(Device device, DataPath dataPath) {
         this.device = device;
         this.dataPath = dataPath;
+        this.segments = new TunSegments(device.tun().offloads());
         this.thread = new DaemonThreads("jwg-tun-reader").newThread(this::run);
     }
 
@@ -67,12 +73,28 @@ final class TunReader {
                 // A TUN only yields packets once it is up: do not wait for the next probe.
                 device.probeLinkNow();
             }
-            DataPacket p = acquireWaiting(length);
-            if (p == null) {
-                return;
-            }
-            Tunnel pending = process(engine, p, null);
-            for (int i = 1; i < BURST; i++) {
+            Tunnel pending = null;
+            boolean waited = false;
+            int packets = 0;
+            while (true) {
+                int count = segments.begin(readBuffer);
+                for (int i = 0; i < count; i++) {
+                    // The burst's first packet may wait for a buffer; later ones are dropped without.
+                    DataPacket p = waited ? dataPath.acquire(segments.length(i)) : acquireWaiting(segments.length(i));
+                    if (p == null) {
+                        if (device.isClosed()) {
+                            return;
+                        }
+                        continue; // counted by the pool
+                    }
+                    waited = true;
+                    segments.copy(i, p.in);
+                    pending = process(engine, p, pending);
+                }
+                packets += Math.max(count, 1);
+                if (packets >= BURST) {
+                    break;
+                }
                 length = read(tun, false);
                 if (length <= 0) {
                     if (length == TunDevice.CLOSED) {
@@ -81,11 +103,6 @@ final class TunReader {
                     }
                     break;
                 }
-                p = dataPath.acquire(length);
-                if (p == null) {
-                    break; // counted by the pool
-                }
-                pending = process(engine, p, pending);
             }
             dataPath.helpOutbound(worker);
             if (pending != null) {
@@ -132,13 +149,16 @@ final class TunReader {
         return length;
     }
 
+    /** What the offloads did, for the log at shutdown. */
+    String offloadSummary() {
+        return segments.summary();
+    }
+
     /**
-     * Routes, reserves and queues one packet; returns the tunnel to drain at the end of the
+     * Routes, reserves and queues one packet (in {@code p.in}); returns the tunnel to drain at the end of the
      * burst (draining the previous one first when the peer changes).
      */
     private Tunnel process(Engine engine, DataPacket p, Tunnel pending) {
-        p.in.clear();
-        p.in.put(readBuffer).flip();
         Tunnel tunnel = engine.route(p.in);
         if (tunnel == null) {
             engine.encapsulate(p.in, p.out, worker.received); // counts the drop by reason

@@ -1,5 +1,7 @@
 package io.jwg.tests;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jwg.tests.support.Daemons;
@@ -9,6 +11,8 @@ import io.jwg.tests.support.Jwg;
 import io.jwg.tests.support.Pair;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,13 +26,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>{@code -Djwg.test.iperfBytes=32M} shrinks the TCP transfers while developing on a shared
  * machine; the default is the issue's 256M.
  *
- * <p>jwg seals and opens with OpenSSL's libcrypto when it can and sends and receives with UDP
- * GSO/GRO (the defaults); the {@code jwg-plain} peer runs with both switched off
- * ({@code JWG_AEAD=jdk}, {@code JWG_UDP_OFFLOAD=off}), so each way is checked against the other
- * as well as against wireguard-go.
+ * <p>jwg seals and opens with OpenSSL's libcrypto when it can, sends and receives with UDP
+ * GSO/GRO and reads TCP super-packets from its TUN (TSO, split in software) (the defaults); the
+ * {@code jwg-plain} peer runs with all three switched off ({@code JWG_AEAD=jdk},
+ * {@code JWG_UDP_OFFLOAD=off}, {@code JWG_TUN_OFFLOAD=off}), so each way is checked against the
+ * other as well as against wireguard-go. TCP also runs over the inner IPv6 addresses, and the
+ * sending jwg must have split super-packets (its summary at shutdown), none malformed.
  */
 class DaemonThroughputTest {
     private static final String TCP_BYTES = System.getProperty("jwg.test.iperfBytes", "256M");
+    private static final String TCP6_BYTES = System.getProperty("jwg.test.iperf6Bytes", "64M");
+    private static final Pattern SPLITS = Pattern.compile(
+            "TUN offloads: (\\d+) super-packets split into (\\d+) segments, (\\d+) malformed reads dropped");
     private static final Duration TCP_TIMEOUT = Duration.ofMinutes(4);
     private static final Duration UDP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -53,9 +62,27 @@ class DaemonThroughputTest {
                 DaemonInteropTest.assertTransfer(result, bytes, pair);
             }
             if (peer.equals("jwg-plain") && Daemons.jwgIsReal()) {
-                assertTrue(pair.a().log().contains("transport AEAD: OpenSSL libcrypto; UDP GSO/GRO: on"), pair.a()::log);
-                assertTrue(pair.b().log().contains("transport AEAD: JDK cipher (JWG_AEAD=jdk); UDP GSO/GRO: off"), pair.b()::log);
+                assertTrue(pair.a().log().contains("transport AEAD: OpenSSL libcrypto; UDP GSO/GRO: on; TUN offloads: on"),
+                        pair.a()::log);
+                assertTrue(pair.b().log().contains("transport AEAD: JDK cipher (JWG_AEAD=jdk); UDP GSO/GRO: off ("
+                        + "JWG_UDP_OFFLOAD); TUN offloads: off (JWG_TUN_OFFLOAD)"), pair.b()::log);
             }
+            assertSplitSuperPackets(pair, peer);
+        }
+    }
+
+    @ParameterizedTest(name = "jwg <-> {0}")
+    @ValueSource(strings = {"wireguard-go", "jwg-plain"})
+    void shouldTransferTcpOverInnerIpv6BothWays(String peer) {
+        try (Pair pair = pair(peer)) {
+            pair.pingOk(pair.nsA(), Pair.INNER_B6);
+            long bytes = parseSize(TCP6_BYTES);
+            for (String[] args : new String[][] {{"-n", TCP6_BYTES}, {"-n", TCP6_BYTES, "-R"}}) {
+                Iperf.Result result = Iperf.run(pair.nsB(), Pair.INNER_B6, pair.nsA(), TCP_TIMEOUT, args);
+                report("TCP over IPv6 jwg <-> " + peer + " " + String.join(" ", args), result);
+                DaemonInteropTest.assertTransfer(result, bytes, pair);
+            }
+            assertSplitSuperPackets(pair, peer);
         }
     }
 
@@ -75,13 +102,35 @@ class DaemonThroughputTest {
         }
     }
 
+    /**
+     * Stops jwg on side a (it sent a bulk TCP stream from its TUN) and checks its shutdown summary:
+     * super-packets were split and none was malformed; a jwg-plain peer must have had no offloads.
+     */
+    private static void assertSplitSuperPackets(Pair pair, String peer) {
+        if (!Daemons.jwgIsReal()) {
+            return;
+        }
+        pair.a().close();
+        Matcher splits = SPLITS.matcher(pair.a().log());
+        assertTrue(splits.find(), pair.a()::log);
+        System.out.println("jwg <-> " + peer + ": " + splits.group());
+        assertTrue(Long.parseLong(splits.group(1)) > 0, splits::group);
+        assertTrue(Long.parseLong(splits.group(2)) > Long.parseLong(splits.group(1)), splits::group);
+        assertEquals(0, Long.parseLong(splits.group(3)), splits::group);
+        if (peer.equals("jwg-plain")) {
+            pair.b().close();
+            assertFalse(pair.b().log().contains("super-packets split"), pair.b()::log);
+            assertTrue(pair.b().log().contains("Device closed"), pair.b()::log);
+        }
+    }
+
     private static Pair pair(String peer) {
         return Pair.builder()
                 .a(Daemons.jwgFactory())
                 .b(switch (peer) {
                     case "jwg" -> Daemons.jwgFactory();
                     case "jwg-plain" -> netns -> Daemons.jwgIsReal()
-                            ? Jwg.start(netns, Map.of("JWG_AEAD", "jdk", "JWG_UDP_OFFLOAD", "off")) : Daemons.jwg(netns);
+                            ? Jwg.start(netns, Map.of("JWG_AEAD", "jdk", "JWG_UDP_OFFLOAD", "off", "JWG_TUN_OFFLOAD", "off")) : Daemons.jwg(netns);
                     default -> Daemons.wireguardGoFactory();
                 })
                 .build();

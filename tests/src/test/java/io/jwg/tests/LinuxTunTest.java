@@ -245,13 +245,28 @@ class LinuxTunTest {
     void shouldAdoptAConfiguredFdAsFromWgTunFd() throws Exception {
         String name = WireGuardGo.uniqueIfname();
         int fd = TestLibC.openTun(name, TestLibC.IFF_TUN | TestLibC.IFF_NO_PI);
-        try (LinuxTun tun = LinuxTun.adopt(fd)) {
+        try (LinuxTun tun = LinuxTun.adopt(fd, true)) {
+            assertFalse(tun.offloads(), "an fd without IFF_VNET_HDR cannot get offloads");
             assertEquals(name, tun.name());
             assertEquals(LinkState.DOWN, tun.linkState());
             tun.setMtu(1420);
             assertEquals(1420, mtuShownBy(Exec.runOk("ip", "link", "show", "dev", name)));
         }
         assertFalse(Exec.run("ip", "link", "show", "dev", name).ok(), "closing did not delete " + name);
+    }
+
+    /** An inherited fd with virtio headers keeps them: offloads as asked, or headers alone. */
+    @Test
+    void shouldAdoptAnFdWithVirtioHeaders() throws Exception {
+        for (boolean offloads : new boolean[] {true, false}) {
+            String name = WireGuardGo.uniqueIfname();
+            int fd = TestLibC.openTun(name, TestLibC.IFF_TUN | TestLibC.IFF_NO_PI | TestLibC.IFF_VNET_HDR);
+            try (LinuxTun tun = LinuxTun.adopt(fd, offloads)) {
+                assertTrue(tun.offloads());
+                assertEquals(LinkState.DOWN, tun.linkState());
+            }
+            assertFalse(Exec.run("ip", "link", "show", "dev", name).ok(), "closing did not delete " + name);
+        }
     }
 
     @Test
@@ -371,6 +386,7 @@ class LinuxTunTest {
         int IFF_TUN = 0x1;
         int IFF_TAP = 0x2;
         int IFF_NO_PI = 0x1000;
+        int IFF_VNET_HDR = 0x4000;
         long TUNSETIFF = 0x400454caL;
 
         int open(String path, int flags);

@@ -62,6 +62,12 @@ public final class InMemoryTun implements TunDevice {
         return name;
     }
 
+    /** Never: injected and written packets are plain IP packets. */
+    @Override
+    public boolean offloads() {
+        return false;
+    }
+
     @Override
     public int mtu() throws IOException {
         lock.lock();

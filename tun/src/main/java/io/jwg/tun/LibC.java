@@ -64,6 +64,8 @@ final class LibC {
 
     static native long write(int fd, long buf, long count);
 
+    static native long writev(int fd, long iov, int iovcnt);
+
     static native int ioctl(int fd, long request, Pointer arg);
 
     static native int fcntl(int fd, int cmd, int arg);

@@ -10,6 +10,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A Linux TUN device ({@code /dev/net/tun}, {@code IFF_TUN | IFF_NO_PI}) through JNA.
  *
+ * <p>Offloads ({@link #open(String, boolean)}): the device is opened with {@code IFF_VNET_HDR}
+ * and {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)}, as wireguard-go does since
+ * 2023. Every packet read then starts with a {@link VirtioNetHdr} and may be a TCP super-packet
+ * of up to 64 KB or carry only a partial checksum ({@link TsoSplitter} undoes both); writes take
+ * plain packets, and this class puts an all-zero header (no GSO, checksum complete) before each
+ * with {@code writev(2)}, from a per-thread iovec block, so writers share nothing.
+ *
  * <p>Reading: the fd is non-blocking; {@link #read} tries {@code read(2)}, and on EAGAIN waits in
  * {@code poll(2)} on the TUN fd and a wake-up eventfd, then retries. {@link #close()} signals the
  * eventfd, so a blocked reader returns {@link #CLOSED}. When the interface is deleted the kernel
@@ -34,6 +41,13 @@ public final class LinuxTun implements TunDevice {
     static final long TUNSETIFF = 0x400454caL;
     /** {@code _IOR('T', 210, unsigned int)}. */
     static final long TUNGETIFF = 0x800454d2L;
+    /** {@code _IOW('T', 208, unsigned int)}. */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    static final int TUN_F_CSUM = 0x1;
+    static final int TUN_F_TSO4 = 0x2;
+    static final int TUN_F_TSO6 = 0x4;
+    /** What jwg asks for: checksum offload and TSO for both families (no ECN, UFO or USO). */
+    static final int TCP_OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
     static final long SIOCGIFMTU = 0x8921;
     static final long SIOCSIFMTU = 0x8922;
     static final long SIOCGIFFLAGS = 0x8913;
@@ -45,13 +59,20 @@ public final class LinuxTun implements TunDevice {
     static final int IFF_NO_PI = 0x1000;
     static final int IFF_VNET_HDR = 0x4000;
 
-    /** Largest packet a heap-buffer read can take (the copy goes through a direct buffer). */
-    private static final int MAX_PACKET = 65535;
+    /**
+     * Largest read a heap-buffer read can take (the copy goes through a direct buffer): an IPv6
+     * packet of the largest payload, and its virtio header.
+     */
+    private static final int MAX_READ = 65535 + 40 + VirtioNetHdr.SIZE;
+    /** Two {@code struct iovec}s (header, packet), then the all-zero virtio header itself. */
+    private static final int IOVEC_SIZE = 16;
+    private static final int IOV_BLOCK = 2 * IOVEC_SIZE + VirtioNetHdr.SIZE;
     private static final long CLOSED_BIT = 1L << 62;
 
     private final int fd;
     private final int wakeFd;
     private final NetnsSocket ioctlSocket;
+    private final boolean vnetHeaders;
     /** Single reader: its pollfd pair {tun, wake} and eventfd counter live here. */
     private final Memory pollFds = new Memory(2L * LibC.POLLFD_SIZE);
     private final Memory wakeValue = new Memory(Long.BYTES);
@@ -65,8 +86,9 @@ public final class LinuxTun implements TunDevice {
     /** Reader only: the last {@link #tryRead} found nothing, so {@link #read} polls before reading. */
     private boolean drained;
 
-    private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd) {
+    private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd, boolean vnetHeaders) {
         this.fd = fd;
+        this.vnetHeaders = vnetHeaders;
         this.name = name;
         this.ioctlSocket = ioctlSocket;
         this.wakeFd = wakeFd;
@@ -79,12 +101,22 @@ public final class LinuxTun implements TunDevice {
     }
 
     /**
-     * Creates (or attaches to) the TUN interface {@code name}. The MTU is left as the kernel set
-     * it; callers apply their own with {@link #setMtu}.
+     * Creates (or attaches to) the TUN interface {@code name} without offloads. The MTU is left
+     * as the kernel set it; callers apply their own with {@link #setMtu}.
      *
      * @throws IOException with a message fit for users, e.g. "interface name too long"
      */
     public static LinuxTun open(String name) throws IOException {
+        return open(name, false);
+    }
+
+    /**
+     * Creates (or attaches to) the TUN interface {@code name}, with checksum and TCP segmentation
+     * offloads when {@code offloads} (see the class comment), else plain.
+     *
+     * @throws IOException with a message fit for users, e.g. "interface name too long"
+     */
+    public static LinuxTun open(String name, boolean offloads) throws IOException {
         IfReq.validateName(name);
         int fd = LibC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_CLOEXEC);
         if (fd < 0) {
@@ -92,13 +124,13 @@ public final class LinuxTun implements TunDevice {
             throw new IOException("cannot open " + CLONE_DEVICE + ": " + LibC.describe(errno) + hintForOpen(errno));
         }
         try {
-            IfReq request = IfReq.named(name).flags(IFF_TUN | IFF_NO_PI);
+            IfReq request = IfReq.named(name).flags(IFF_TUN | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0));
             if (LibC.ioctl(fd, TUNSETIFF, request.memory) < 0) {
                 int errno = LibC.errno();
                 throw new IOException("cannot create TUN interface " + name + ": " + LibC.describe(errno)
                         + hintForSetIff(errno));
             }
-            return configure(fd);
+            return configure(fd, offloads);
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(fd);
             throw e;
@@ -106,18 +138,29 @@ public final class LinuxTun implements TunDevice {
     }
 
     /**
-     * Takes over an already configured TUN fd, as passed in {@code WG_TUN_FD}. The device must
-     * be a TUN (not TAP) without packet information or virtio headers. On success this object
-     * owns the fd and closes it; on failure the caller still does.
+     * Takes over an already configured TUN fd, as passed in {@code WG_TUN_FD}, without offloads.
      */
     public static LinuxTun adopt(int fd) throws IOException {
+        return adopt(fd, false);
+    }
+
+    /**
+     * Takes over an already configured TUN fd, as passed in {@code WG_TUN_FD}. The device must
+     * be a TUN (not TAP) without packet information. Whether it has virtio headers was decided
+     * by whoever opened it ({@code IFF_VNET_HDR} cannot change on an attached fd), so
+     * {@link #offloads()} follows the fd: with headers, the offloads are set to what
+     * {@code offloads} asks for ({@code TUNSETOFFLOAD}, none when false, so the kernel then sends
+     * only complete, unsegmented packets behind the headers); without, there are none. On success
+     * this object owns the fd and closes it; on failure the caller still does.
+     */
+    public static LinuxTun adopt(int fd, boolean offloads) throws IOException {
         if (fd < 0 || LibC.fcntl(fd, LibC.F_GETFL, 0) < 0) {
             throw new IOException("TUN fd " + fd + " is not an open file descriptor");
         }
-        return configure(fd);
+        return configure(fd, offloads);
     }
 
-    private static LinuxTun configure(int fd) throws IOException {
+    private static LinuxTun configure(int fd, boolean offloads) throws IOException {
         IfReq current = new IfReq();
         if (LibC.ioctl(fd, TUNGETIFF, current.memory) < 0) {
             int errno = LibC.errno();
@@ -131,9 +174,10 @@ public final class LinuxTun implements TunDevice {
             throw new IOException("TUN interface " + current.name() + " was opened with packet information "
                     + "headers (IFF_NO_PI unset), which jwg does not use");
         }
-        if ((flags & IFF_VNET_HDR) != 0) {
-            throw new IOException("TUN interface " + current.name() + " was opened with virtio headers "
-                    + "(IFF_VNET_HDR), which jwg does not use yet");
+        boolean vnetHeaders = (flags & IFF_VNET_HDR) != 0;
+        if (vnetHeaders && LibC.ioctl(fd, TUNSETOFFLOAD, new Pointer(offloads ? TCP_OFFLOADS : 0)) < 0) {
+            throw new IOException("cannot enable checksum and segmentation offloads on " + current.name() + ": "
+                    + LibC.describe(LibC.errno()) + " (JWG_TUN_OFFLOAD=off turns them off)");
         }
         int fileFlags = LibC.fcntl(fd, LibC.F_GETFL, 0);
         if (fileFlags < 0 || LibC.fcntl(fd, LibC.F_SETFL, fileFlags | LibC.O_NONBLOCK) < 0) {
@@ -144,7 +188,7 @@ public final class LinuxTun implements TunDevice {
             throw new IOException("cannot create eventfd: " + LibC.describe(LibC.errno()));
         }
         try {
-            return new LinuxTun(fd, current.name(), NetnsSocket.open(), wakeFd);
+            return new LinuxTun(fd, current.name(), NetnsSocket.open(), wakeFd, vnetHeaders);
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(wakeFd);
             throw e;
@@ -166,6 +210,12 @@ public final class LinuxTun implements TunDevice {
             case LibC.EINVAL -> " (an interface of that name exists and is not a TUN device like this one)";
             default -> "";
         };
+    }
+
+    /** Whether reads start with a {@link VirtioNetHdr} (the fd has {@code IFF_VNET_HDR}). */
+    @Override
+    public boolean offloads() {
+        return vnetHeaders;
     }
 
     /** The interface's current name (re-read from the kernel; renames are seen). */
@@ -269,7 +319,7 @@ public final class LinuxTun implements TunDevice {
                 return readDirect(dst);
             }
             ByteBuffer scratch = readScratch();
-            scratch.clear().limit(Math.min(dst.remaining(), MAX_PACKET));
+            scratch.clear().limit(Math.min(dst.remaining(), MAX_READ));
             int n = readDirect(scratch);
             if (n > 0) {
                 dst.put(scratch.flip());
@@ -384,7 +434,7 @@ public final class LinuxTun implements TunDevice {
 
     private ByteBuffer readScratch() {
         if (readScratch == null) {
-            readScratch = ByteBuffer.allocateDirect(MAX_PACKET);
+            readScratch = ByteBuffer.allocateDirect(MAX_READ);
         }
         return readScratch;
     }
@@ -401,9 +451,11 @@ public final class LinuxTun implements TunDevice {
             }
             long address = cache.of(direct) + direct.position();
             int length = direct.remaining();
+            long iov = vnetHeaders ? cache.iovecs(address, length) : 0;
             while (true) {
-                long n = LibC.write(fd, address, length);
+                long n = vnetHeaders ? LibC.writev(fd, iov, 2) : LibC.write(fd, address, length);
                 if (n >= 0) {
+                    n = vnetHeaders ? Math.max(0, n - VirtioNetHdr.SIZE) : n; // the packet's bytes only
                     src.position(src.position() + (int) n);
                     return (int) n;
                 }
@@ -441,7 +493,7 @@ public final class LinuxTun implements TunDevice {
 
     @Override
     public String toString() {
-        return "LinuxTun[" + name + ", fd " + fd + "]";
+        return "LinuxTun[" + name + ", fd " + fd + (vnetHeaders ? ", offloads" : "") + "]";
     }
 
     private boolean enter() {
@@ -477,12 +529,29 @@ public final class LinuxTun implements TunDevice {
 
     /**
      * The native address of the last buffer seen, so a buffer used again costs no allocation;
-     * also a per-thread direct copy buffer for heap packets.
+     * also a per-thread direct copy buffer for heap packets and, with virtio headers, a
+     * per-thread iovec block for {@code writev}.
      */
     private static final class AddressCache {
         private ByteBuffer buffer;
         private long address;
         private ByteBuffer scratch;
+        private Memory iovBlock;
+        private long iov;
+
+        /** The iovec pair {all-zero virtio header, packet}, filled in for one write. */
+        long iovecs(long packet, int length) {
+            if (iovBlock == null) {
+                iovBlock = new Memory(IOV_BLOCK);
+                iovBlock.clear();
+                iov = Pointer.nativeValue(iovBlock);
+                iovBlock.setLong(0, iov + 2 * IOVEC_SIZE);
+                iovBlock.setLong(8, VirtioNetHdr.SIZE);
+            }
+            iovBlock.setLong(IOVEC_SIZE, packet);
+            iovBlock.setLong(IOVEC_SIZE + 8, length);
+            return iov;
+        }
 
         long of(ByteBuffer direct) {
             if (direct != buffer) {

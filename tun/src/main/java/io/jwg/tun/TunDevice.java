@@ -24,6 +24,13 @@ public interface TunDevice extends Closeable {
     /** The current MTU in bytes (also after the interface moved to another network namespace). */
     int mtu() throws IOException;
 
+    /**
+     * Whether the device hands over offloaded packets: every packet read then starts with a
+     * {@link VirtioNetHdr} and may be a TCP super-packet or carry a partial checksum, which the
+     * reader undoes with {@link TsoSplitter}. Writes always take plain packets.
+     */
+    boolean offloads();
+
     /** Sets the MTU. */
     void setMtu(int mtu) throws IOException;
 
