@@ -357,7 +357,11 @@ public final class Engine {
             return Verdict.DROP;
         }
         job.open(workspace().aead, datagram, out);
-        return finishTransport(job, source, out, received);
+        Verdict verdict = finishTransport(job, source, out, received);
+        // The per-thread job must not keep the peer and keypair alive: through the tunnel it
+        // would pin this engine, and so its own thread-local workspace, after the engine is gone.
+        job.reset();
+        return verdict;
     }
 
     /**
