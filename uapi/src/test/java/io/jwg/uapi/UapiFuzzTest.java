@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -36,15 +36,16 @@ class UapiFuzzTest {
     private static final Set<String> READ_ONLY = Set.of("last_handshake_time_sec", "last_handshake_time_nsec",
             "tx_bytes", "rx_bytes");
     private static final long TIMEOUT = TimeUnit.SECONDS.toNanos(10);
+    /** WARNING records of the connection's logger: a runtime exception that reached its run(). */
+    private static final List<LogRecord> WARNINGS = new CopyOnWriteArrayList<>();
     private static final Logger CONNECTION_LOG = Logger.getLogger(UapiConnection.class.getName());
-    private final List<LogRecord> warnings = new ArrayList<>();
 
-    UapiFuzzTest() {
+    static {
         CONNECTION_LOG.addHandler(new Handler() {
             @Override
             public void publish(LogRecord record) {
                 if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(record);
+                    WARNINGS.add(record);
                 }
             }
 
@@ -77,9 +78,9 @@ class UapiFuzzTest {
     private String serve(TestDevice device, byte[] stream, int chunk) {
         MemoryTransport transport = new MemoryTransport(stream, chunk);
         new UapiConnection(device, transport, TIMEOUT, TIMEOUT).run();
-        if (!warnings.isEmpty()) {
-            LogRecord record = warnings.getFirst();
-            warnings.clear();
+        if (!WARNINGS.isEmpty()) {
+            LogRecord record = WARNINGS.getFirst();
+            WARNINGS.clear();
             fail("an exception escaped the UAPI connection: " + record.getMessage(), record.getThrown());
         }
         return transport.written();
