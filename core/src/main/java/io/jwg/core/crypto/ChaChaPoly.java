@@ -9,7 +9,6 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * ChaCha20-Poly1305 (RFC 8439) through the JDK's {@code ChaCha20-Poly1305} cipher, which JDK 25
@@ -39,9 +38,9 @@ public final class ChaChaPoly implements TransportAead {
         }
     }
 
-    /** Wraps 32 key bytes for use with this class (done once per key, not per packet). */
-    public static SecretKey key(byte[] key) {
-        return new SecretKeySpec(key, 0, KEY_LENGTH, "ChaCha20");
+    /** Wraps (copies) 32 key bytes for use with this class: once per key, not per packet. */
+    public static ChaChaKey key(byte[] key) {
+        return new ChaChaKey(key, 0);
     }
 
     /**
@@ -152,7 +151,12 @@ public final class ChaChaPoly implements TransportAead {
 
     /** Array form with additional data, used by the handshake: writes {@code len + 16} bytes. */
     public void seal(byte[] key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
-        seal(key(key), counter, in, inOff, len, out, outOff, aad);
+        ChaChaKey wrapped = key(key);
+        try {
+            seal(wrapped, counter, in, inOff, len, out, outOff, aad);
+        } finally {
+            wrapped.destroy(); // the caller owns and erases the original
+        }
     }
 
     /** Array form with additional data and a wrapped key. */
@@ -163,7 +167,12 @@ public final class ChaChaPoly implements TransportAead {
 
     /** Array form of open with additional data: {@code len} includes the tag. */
     public boolean open(byte[] key, long counter, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
-        return open(key(key), counter, in, inOff, len, out, outOff, aad);
+        ChaChaKey wrapped = key(key);
+        try {
+            return open(wrapped, counter, in, inOff, len, out, outOff, aad);
+        } finally {
+            wrapped.destroy();
+        }
     }
 
     /** Array form of open with additional data and a wrapped key. */

@@ -1,7 +1,5 @@
 package io.jwg.core.crypto;
 
-import javax.crypto.SecretKey;
-
 /**
  * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha), used only for cookie replies: HChaCha20 derives a
  * subkey from the key and the first 16 nonce bytes, then ChaCha20-Poly1305 runs with the nonce
@@ -17,18 +15,28 @@ public final class XChaChaPoly {
 
     /** Encrypts {@code len} bytes and appends the tag. */
     public void seal(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
-        aead.sealWithNonce(derive(key, nonce), nonce12, in, inOff, len, out, outOff, aad);
+        ChaChaKey k = derive(key, nonce);
+        try {
+            aead.sealWithNonce(k, nonce12, in, inOff, len, out, outOff, aad);
+        } finally {
+            k.destroy();
+        }
     }
 
     /** Decrypts {@code len} bytes (tag included); false when the tag does not verify. */
     public boolean open(byte[] key, byte[] nonce, byte[] in, int inOff, int len, byte[] out, int outOff, byte[] aad) {
-        return aead.openWithNonce(derive(key, nonce), nonce12, in, inOff, len, out, outOff, aad);
+        ChaChaKey k = derive(key, nonce);
+        try {
+            return aead.openWithNonce(k, nonce12, in, inOff, len, out, outOff, aad);
+        } finally {
+            k.destroy();
+        }
     }
 
-    private SecretKey derive(byte[] key, byte[] nonce) {
+    private ChaChaKey derive(byte[] key, byte[] nonce) {
         HChaCha20.derive(key, nonce, subkey);
         System.arraycopy(nonce, 16, nonce12, 4, 8);
-        SecretKey k = ChaChaPoly.key(subkey);
+        ChaChaKey k = ChaChaPoly.key(subkey);
         java.util.Arrays.fill(subkey, (byte) 0);
         return k;
     }

@@ -44,7 +44,7 @@ public final class Handshake {
         return remoteIndex;
     }
 
-    /** Sets the pre-shared key (32 bytes, all zero for none). */
+    /** Sets the pre-shared key (32 bytes, all zero for none), overwriting the previous one in place. */
     public void setPresharedKey(byte[] key) {
         System.arraycopy(key, 0, presharedKey, 0, 32);
     }
@@ -59,6 +59,16 @@ public final class Handshake {
         if (localPrivateKey == null || !io.jwg.core.crypto.X25519.sharedSecret(localPrivateKey, remoteStatic, precomputedStaticStatic)) {
             Arrays.fill(precomputedStaticStatic, (byte) 0);
         }
+    }
+
+    /**
+     * Erases every secret the handshake holds, the pre-shared key and the static-static DH
+     * included, for a peer that is removed for good.
+     */
+    public void destroy() {
+        clear();
+        Arrays.fill(presharedKey, (byte) 0);
+        Arrays.fill(precomputedStaticStatic, (byte) 0);
     }
 
     /** Erases the in-flight handshake (not the timestamp or flood state); the caller frees the index. */

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A transport session derived from one handshake: the two ChaCha20-Poly1305 keys, the send
- * counter, the receive replay window, and the indices both sides use to find it.
+ * counter, the receive replay window, and the indices both sides use to find it. Its keys are
+ * erased ({@link #destroy}) when the peer's {@link Keypairs} drops it.
  */
 public final class Keypair {
     final TransportKey sendKey;
@@ -87,6 +88,15 @@ public final class Keypair {
     public boolean canSend(long now) {
         return Long.compareUnsigned(sendCounter.get(), Constants.REJECT_AFTER_MESSAGES) < 0
                 && now - created < Constants.REJECT_AFTER_TIME;
+    }
+
+    /**
+     * Erases both keys. A packet still being sealed or opened with this keypair on another thread
+     * then fails to authenticate; callers drop a keypair only once it is out of use.
+     */
+    public void destroy() {
+        sendKey.destroy();
+        receiveKey.destroy();
     }
 
     /** True when the keypair is too old to receive with at {@code now}. */

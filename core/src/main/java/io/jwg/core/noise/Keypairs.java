@@ -6,7 +6,8 @@ import java.util.function.IntConsumer;
  * A peer's three keypair slots, rotated as in wireguard-go {@code BeginSymmetricSession} and
  * {@code ReceivedWithKeypair}: the initiator uses a new keypair at once; the responder parks it
  * in {@code next} until the initiator's first transport message proves the initiator has it.
- * Writers hold the peer's lock; {@link #current()} may be read without it.
+ * Writers hold the peer's lock; {@link #current()} may be read without it. A keypair that leaves
+ * the slots has its index freed and its keys erased.
  */
 public final class Keypairs {
     private Keypair previous;
@@ -91,9 +92,11 @@ public final class Keypairs {
         next = null;
     }
 
+    /** A dropped keypair: its index is freed first, so no new lookup finds it, then its keys are erased. */
     private void free(Keypair keypair) {
         if (keypair != null) {
             freeIndex.accept(keypair.localIndex());
+            keypair.destroy();
         }
     }
 }

@@ -111,7 +111,8 @@ public final class Engine {
     /**
      * Sets our static private key (null or all zeros clears it), as wireguard-go
      * {@code SetPrivateKey}: a peer whose public key equals our new public key is removed, every
-     * peer's static-static DH is recomputed and its sessions are expired.
+     * peer's static-static DH is recomputed and its sessions are expired. The engine keeps its own
+     * copy and overwrites the previous one with zeros.
      */
     public synchronized void setPrivateKey(byte[] key) {
         byte[] newPrivate = key == null || X25519.isZero(key) ? null : key.clone();
@@ -121,6 +122,9 @@ public final class Engine {
         byte[] oldPrivate = identity.privateKey();
         if (newPrivate == null ? oldPrivate == null
                 : oldPrivate != null && MessageDigest.isEqual(newPrivate, oldPrivate)) {
+            if (newPrivate != null) {
+                Arrays.fill(newPrivate, (byte) 0);
+            }
             return;
         }
         byte[] newPublic = null;
@@ -136,6 +140,10 @@ public final class Engine {
         cookieChecker.init(newPublic);
         for (Tunnel tunnel : peers.values()) {
             tunnel.expireCurrentKeypairs(newPrivate);
+        }
+        if (oldPrivate != null) {
+            // A handshake racing this change with the old key fails to authenticate, as it would anyway.
+            Arrays.fill(oldPrivate, (byte) 0);
         }
     }
 
@@ -357,7 +365,11 @@ public final class Engine {
             return Verdict.DROP;
         }
         job.open(workspace().aead, datagram, out);
-        return finishTransport(job, source, out, received);
+        Verdict verdict = finishTransport(job, source, out, received);
+        // The per-thread job must not keep the peer and keypair alive: through the tunnel it
+        // would pin this engine, and so its own thread-local workspace, after the engine is gone.
+        job.reset();
+        return verdict;
     }
 
     /**

@@ -609,10 +609,11 @@ public final class Tunnel {
         pendingInitiation = NO_INITIATION;
     }
 
-    /** Removes the tunnel for good: stopped, and never started again. */
+    /** Removes the tunnel for good: stopped, never started again, its pre-shared key erased too. */
     synchronized void remove() {
         removed = true;
         stop();
+        handshake.destroy();
     }
 
     /**

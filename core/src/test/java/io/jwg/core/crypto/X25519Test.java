@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,20 +22,6 @@ class X25519Test {
     private static final byte[] BOB_PRIVATE = HEX.parseHex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
     private static final byte[] BOB_PUBLIC = HEX.parseHex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
     private static final byte[] SHARED = HEX.parseHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
-
-    /**
-     * u-coordinates of small order (libsodium's blocklist, as on cr.yp.to/ecdh.html): 0, 1, the two
-     * points of order 8, p-1, p and p+1. Any scalar maps them to the all-zero output.
-     */
-    private static final String[] LOW_ORDER = {
-        "0000000000000000000000000000000000000000000000000000000000000000",
-        "0100000000000000000000000000000000000000000000000000000000000000",
-        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    };
 
     private static byte[] x25519(byte[] scalar, byte[] u) {
         byte[] out = new byte[32];
@@ -85,25 +70,12 @@ class X25519Test {
         assertArrayEquals(SHARED, x25519(BOB_PRIVATE, ALICE_PUBLIC));
     }
 
-    private static List<byte[]> lowOrderPoints() {
-        List<byte[]> points = new ArrayList<>();
-        for (String hex : LOW_ORDER) {
-            byte[] u = HEX.parseHex(hex);
-            points.add(u);
-            // RFC 7748 section 5: bit 255 is masked, so the same points with it set are low order too.
-            byte[] high = u.clone();
-            high[31] |= (byte) 0x80;
-            points.add(high);
-        }
-        return points;
-    }
-
     @Test
     void shouldRejectLowOrderPointsWithAnAllZeroOutput() {
         byte[] random = new byte[32];
         X25519.generatePrivateKey(new SecureRandom(), random);
         for (byte[] scalar : List.of(ALICE_PRIVATE, BOB_PRIVATE, random)) {
-            for (byte[] u : lowOrderPoints()) {
+            for (byte[] u : LowOrderPoints.all()) {
                 byte[] out = new byte[32];
                 Arrays.fill(out, (byte) 0xa5);
                 assertFalse(X25519.sharedSecret(scalar, u, out), HEX.formatHex(u));
