@@ -39,8 +39,16 @@ public final class ConfFile {
             "predown", "postdown", "saveconfig");
     private static final String KEY_FORMAT = "is not a valid key (44 base64 characters ending in '=')";
 
+    /** Anything shaped like a base64 key, which a quoted value may hold (say, a key on the wrong line). */
+    private static final java.util.regex.Pattern KEY_SHAPED = java.util.regex.Pattern.compile("[A-Za-z0-9+/]{43}=");
+
     private final List<String> lines;
     private final List<String> warnings;
+
+    /** Errors and warnings quote the offending value, but never anything that may be a key. */
+    static String redact(String message) {
+        return KEY_SHAPED.matcher(message).replaceAll("(key redacted)");
+    }
 
     private ConfFile(List<String> lines, List<String> warnings) {
         this.lines = List.copyOf(lines);
@@ -390,7 +398,7 @@ public final class ConfFile {
         }
 
         private ConfFileException error(String message) {
-            return new ConfFileException(source, number, message);
+            return new ConfFileException(source, number, redact(message));
         }
 
         private static boolean digits(String value) {

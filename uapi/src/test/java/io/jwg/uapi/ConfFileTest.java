@@ -194,6 +194,20 @@ class ConfFileTest {
     }
 
     @Test
+    void shouldNeverQuoteAKeyGivenAsAnotherValue() {
+        // Found by ConfFileFuzzTest: a key on the FwMark or Endpoint line came back in the error.
+        for (String line : new String[] {"FwMark = " + PRIV, "ListenPort = x" + PRIV + "x"}) {
+            ConfFileException error = assertThrows(ConfFileException.class,
+                    () -> ConfFile.parse("t.conf", "[Interface]\n" + line + "\n"));
+            assertFalse(error.getMessage().contains(PRIV), error.getMessage());
+            assertTrue(error.getMessage().contains("(key redacted)"), error.getMessage());
+        }
+        ConfFileException endpoint = assertThrows(ConfFileException.class,
+                () -> ConfFile.parse("t.conf", "[Peer]\nPublicKey = " + PRIV + "\nEndpoint = " + PRIV + "\n"));
+        assertFalse(endpoint.getMessage().contains(PRIV), endpoint.getMessage());
+    }
+
+    @Test
     void shouldDecodeKeysExactlyAsBase64() throws ConfFileException {
         SecureRandom random = new SecureRandom();
         byte[] key = new byte[32];
