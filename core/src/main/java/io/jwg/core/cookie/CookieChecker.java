@@ -24,7 +24,7 @@ import java.security.SecureRandom;
  */
 public final class CookieChecker {
     /** Keys derived from our public key. */
-    private record Keys(byte[] mac1Key, byte[] encryptionKey) {
+    private record Keys(Mac.Key mac1Key, byte[] encryptionKey) {
     }
 
     /** The cookie secret and when it was made (monotonic nanoseconds). */
@@ -73,7 +73,8 @@ public final class CookieChecker {
         byte[] encryptionKey = new byte[32];
         blake.hash(mac1Key, Constants.LABEL_MAC1, publicKey);
         blake.hash(encryptionKey, Constants.LABEL_COOKIE, publicKey);
-        keys = new Keys(mac1Key, encryptionKey);
+        keys = new Keys(new Mac.Key(mac1Key), encryptionKey);
+        java.util.Arrays.fill(mac1Key, (byte) 0);
     }
 
     /** True when MAC1 of the handshake message {@code msg[0, size)} is valid. */
@@ -83,7 +84,7 @@ public final class CookieChecker {
             return false;
         }
         int mac1Offset = size - 2 * Mac.LENGTH;
-        scratch.mac.keyed(current.mac1Key(), msg, 0, mac1Offset, scratch.computed, 0);
+        scratch.mac.compute(current.mac1Key(), msg, 0, mac1Offset, scratch.computed, 0);
         return Mac.equal(scratch.computed, 0, msg, mac1Offset);
     }
 
@@ -97,8 +98,13 @@ public final class CookieChecker {
         if (current == null || now - current.setAt() > Constants.COOKIE_REFRESH_TIME) {
             return false;
         }
-        scratch.mac.keyed(current.value(), source, 0, sourceLength, scratch.cookie, 0);
         int mac2Offset = size - Mac.LENGTH;
+        if (isZero(msg, mac2Offset, Mac.LENGTH)) {
+            // Sent without a cookie, as every flood datagram is: a real MAC2 is zero with
+            // probability 2^-128, so skip the two MACs that would say so.
+            return false;
+        }
+        scratch.mac.keyed(current.value(), source, 0, sourceLength, scratch.cookie, 0);
         scratch.mac.keyed(scratch.cookie, msg, 0, mac2Offset, scratch.computed, 0);
         return Mac.equal(scratch.computed, 0, msg, mac2Offset);
     }
@@ -127,6 +133,14 @@ public final class CookieChecker {
         scratch.xaead.seal(current.encryptionKey(), scratch.nonce, scratch.cookie, 0, Mac.LENGTH, reply,
                 CookieReply.COOKIE_OFFSET, scratch.mac1Copy);
         return true;
+    }
+
+    private static boolean isZero(byte[] bytes, int off, int len) {
+        int any = 0;
+        for (int i = off; i < off + len; i++) {
+            any |= bytes[i];
+        }
+        return any == 0;
     }
 
     /** A fresh secret, unless another thread made one since the caller looked. */

@@ -34,7 +34,28 @@ public final class Mac {
         {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
     };
 
-    private final byte[] boundKey;
+    /**
+     * A key with the compression of its first block done once: the state every MAC under it
+     * starts from, which saves one of the three compressions a MAC1 costs. Immutable; share it
+     * between threads.
+     */
+    public static final class Key {
+        private final byte[] key;
+        private final int[] state = new int[8];
+
+        /** Prepares {@code key} (1 to 32 bytes, copied). */
+        public Key(byte[] key) {
+            checkKey(key);
+            this.key = key.clone();
+            Mac mac = new Mac();
+            mac.start(this.key);
+            mac.compress(mac.block, 0, BLOCK, false);
+            System.arraycopy(mac.h, 0, state, 0, 8);
+            mac.wipe();
+        }
+    }
+
+    private final Key boundKey;
     private final int[] h = new int[8];
     private final int[] m = new int[16];
     private final int[] v = new int[16];
@@ -45,10 +66,9 @@ public final class Mac {
         this.boundKey = null;
     }
 
-    /** A MAC bound to {@code key} (1 to 32 bytes, copied), for {@link #compute}. */
+    /** A MAC bound to {@code key} (1 to 32 bytes, copied), for {@link #compute(byte[], int, int, byte[], int)}. */
     public Mac(byte[] key) {
-        checkKey(key);
-        this.boundKey = key.clone();
+        this.boundKey = new Key(key);
     }
 
     /** {@code out[outOff..+16) = MAC(boundKey, data[off, off+len))}. */
@@ -56,34 +76,63 @@ public final class Mac {
         if (boundKey == null) {
             throw new IllegalStateException("no key bound to this MAC");
         }
-        keyed(boundKey, data, off, len, out, outOff);
+        compute(boundKey, data, off, len, out, outOff);
+    }
+
+    /** {@code out[outOff..+16) = MAC(key, data[off, off+len))}, starting from the key's prepared state. */
+    public void compute(Key key, byte[] data, int off, int len, byte[] out, int outOff) {
+        if (len == 0) {
+            keyed(key.key, data, off, len, out, outOff); // the key block is the last: no shortcut
+            return;
+        }
+        System.arraycopy(key.state, 0, h, 0, 8);
+        finish(data, off, len, out, outOff);
     }
 
     /** {@code out[outOff..+16) = MAC(key, data[off, off+len))} for any key of 1 to 32 bytes. */
     public void keyed(byte[] key, byte[] data, int off, int len, byte[] out, int outOff) {
         checkKey(key);
+        start(key);
+        compress(block, 0, BLOCK, len == 0);
+        if (len == 0) {
+            output(out, outOff);
+            return;
+        }
+        finish(data, off, len, out, outOff);
+    }
+
+    /** Initial state for {@code key}, and the key, zero-padded, as the first block in {@code block}. */
+    private void start(byte[] key) {
         System.arraycopy(IV, 0, h, 0, 8);
         h[0] ^= 0x0101_0000 ^ (key.length << 8) ^ LENGTH;
-        // The key, zero-padded, is the first block; it is also the last when there is no data.
         System.arraycopy(key, 0, block, 0, key.length);
         java.util.Arrays.fill(block, key.length, BLOCK, (byte) 0);
+    }
+
+    /** Compresses {@code len} (at least 1) data bytes after the key block and writes the MAC. */
+    private void finish(byte[] data, int off, int len, byte[] out, int outOff) {
         long counter = BLOCK;
-        compress(block, 0, counter, len == 0);
         while (len > BLOCK) {
             counter += BLOCK;
             compress(data, off, counter, false);
             off += BLOCK;
             len -= BLOCK;
         }
-        if (len > 0) {
-            System.arraycopy(data, off, block, 0, len);
-            java.util.Arrays.fill(block, len, BLOCK, (byte) 0);
-            counter += len;
-            compress(block, 0, counter, true);
-        }
+        System.arraycopy(data, off, block, 0, len);
+        java.util.Arrays.fill(block, len, BLOCK, (byte) 0);
+        counter += len;
+        compress(block, 0, counter, true);
+        output(out, outOff);
+    }
+
+    private void output(byte[] out, int outOff) {
         for (int i = 0; i < LENGTH; i++) {
             out[outOff + i] = (byte) (h[i >>> 2] >>> (8 * (i & 3)));
         }
+        wipe();
+    }
+
+    private void wipe() {
         java.util.Arrays.fill(block, (byte) 0);
         java.util.Arrays.fill(h, 0);
         java.util.Arrays.fill(v, 0);

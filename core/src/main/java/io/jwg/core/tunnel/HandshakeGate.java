@@ -13,6 +13,12 @@ import java.nio.ByteBuffer;
  * cookie reply) and the per-source rate limit. A few BLAKE2s blocks and at most one
  * XChaCha20-Poly1305 seal; no allocation for a known source.
  *
+ * <p>One addition to wireguard-go: cookie replies are rate limited per source like handshakes
+ * (20 a second, bursts of 5). A real initiator needs one cookie per two minutes and retries every
+ * five seconds, so it always gets its reply; a flood, which never uses its cookies, gets a few,
+ * and its other datagrams cost a MAC1 check and a table lookup instead of an
+ * XChaCha20-Poly1305 seal and a send.
+ *
  * <p>Thread-safe: the cookie checker reads immutable snapshots, the rate limiter locks, and all
  * scratch space is the calling thread's {@link Workspace}. So the receive threads can run these
  * checks before anything is queued, and a flood never occupies the queue a real peer needs.
@@ -22,6 +28,7 @@ final class HandshakeGate {
     private final CookieChecker cookieChecker;
     // IPv6 sources share a bucket per /64 (the kernel's choice): one host owns a whole /64.
     private final RateLimiter rateLimiter = new RateLimiter(RateLimiter.DEFAULT_MAX_ENTRIES, true);
+    private final RateLimiter cookieReplies = new RateLimiter(RateLimiter.DEFAULT_MAX_ENTRIES, true);
 
     HandshakeGate(Engine engine, CookieChecker cookieChecker) {
         this.engine = engine;
@@ -46,6 +53,10 @@ final class HandshakeGate {
         long now = engine.now();
         byte[] sourceBytes = ws.sources.of(source);
         if (!cookieChecker.checkMac2(ws.message, size, sourceBytes, sourceBytes.length, now, ws.cookieScratch)) {
+            if (!allowed(cookieReplies, sourceBytes, now)) {
+                engine.drop(received, DropReason.COOKIE_REPLY_LIMITED);
+                return Precheck.DROP;
+            }
             int sender = LittleEndian.getInt(ws.message, HandshakeInitiation.SENDER_OFFSET);
             if (!cookieChecker.createReply(ws.message, size, sender, sourceBytes, sourceBytes.length, now,
                     ws.cookieScratch, ws.cookieReply)) {
@@ -59,17 +70,17 @@ final class HandshakeGate {
             engine.countEvent(Engine.Event.COOKIES_SENT);
             return Precheck.COOKIE_REPLY;
         }
-        if (!allowed(sourceBytes, now)) {
+        if (!allowed(rateLimiter, sourceBytes, now)) {
             engine.drop(received, DropReason.RATE_LIMITED);
             return Precheck.DROP;
         }
         return Precheck.ACCEPT;
     }
 
-    private boolean allowed(byte[] source, long now) {
+    private static boolean allowed(RateLimiter limiter, byte[] source, long now) {
         return switch (source.length) {
-            case 6 -> rateLimiter.allowIpv4((int) bigEndian(source, 0, 4), now);
-            case 18 -> rateLimiter.allowIpv6(bigEndian(source, 0, 8), bigEndian(source, 8, 8), now);
+            case 6 -> limiter.allowIpv4((int) bigEndian(source, 0, 4), now);
+            case 18 -> limiter.allowIpv6(bigEndian(source, 0, 8), bigEndian(source, 8, 8), now);
             default -> false;
         };
     }

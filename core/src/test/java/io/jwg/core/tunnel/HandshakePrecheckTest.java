@@ -114,6 +114,30 @@ class HandshakePrecheckTest {
     }
 
     @Test
+    void shouldLimitCookieRepliesPerSourceButAnswerARealInitiatorsRetries() {
+        byte[] flood = initiation();
+        int replies = 0;
+        for (int i = 0; i < 100; i++) {
+            if (net.b.engine.precheckHandshake(ByteBuffer.wrap(flood), net.a.address, true, out, received) == Precheck.COOKIE_REPLY) {
+                replies++;
+            } else {
+                assertEquals(DropReason.COOKIE_REPLY_LIMITED, received.dropReason());
+            }
+        }
+        assertEquals(5, replies, "a burst of five, then nothing until tokens accrue");
+        assertEquals(95, net.b.engine.drops(DropReason.COOKIE_REPLY_LIMITED));
+        // An initiator retrying every RekeyTimeout (5 s) always gets its cookie.
+        for (int retry = 0; retry < 5; retry++) {
+            net.now += seconds(5);
+            assertEquals(Precheck.COOKIE_REPLY,
+                    net.b.engine.precheckHandshake(ByteBuffer.wrap(flood), net.a.address, true, out, received));
+        }
+        // Other sources have their own budget.
+        assertEquals(Precheck.COOKIE_REPLY, net.b.engine.precheckHandshake(ByteBuffer.wrap(flood),
+                new InetSocketAddress("127.0.0.3", 1000), true, out, received));
+    }
+
+    @Test
     void shouldGiveTheSameDecisionsOnManyThreadsWhileTheSecretRotates() throws Exception {
         byte[] valid = initiation();
         byte[] badMac = valid.clone();
@@ -122,6 +146,7 @@ class HandshakePrecheckTest {
         int perThread = 5_000;
         AtomicLong cookies = new AtomicLong();
         AtomicLong mac1Drops = new AtomicLong();
+        AtomicLong limited = new AtomicLong();
         AtomicLong other = new AtomicLong();
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
@@ -140,6 +165,8 @@ class HandshakePrecheckTest {
                             cookies.incrementAndGet();
                         } else if (check == Precheck.DROP && r.dropReason() == DropReason.INVALID_MAC1) {
                             mac1Drops.incrementAndGet();
+                        } else if (check == Precheck.DROP && r.dropReason() == DropReason.COOKIE_REPLY_LIMITED) {
+                            limited.incrementAndGet();
                         } else {
                             other.incrementAndGet();
                         }
@@ -165,10 +192,12 @@ class HandshakePrecheckTest {
             pool.shutdownNow();
         }
         long half = (long) threads * perThread / 2;
-        assertEquals(half, cookies.get(), "every valid-MAC1 initiation without MAC2 got a whole cookie reply");
+        assertEquals(half, cookies.get() + limited.get(), "every valid-MAC1 initiation without MAC2: a whole cookie reply or its source's limit");
+        assertTrue(cookies.get() >= threads * 5L, "each source got at least its burst of replies");
         assertEquals(half, mac1Drops.get());
         assertEquals(0, other.get());
-        assertEquals(half, net.b.engine.events(Engine.Event.COOKIES_SENT));
+        assertEquals(cookies.get(), net.b.engine.events(Engine.Event.COOKIES_SENT));
+        assertEquals(limited.get(), net.b.engine.drops(DropReason.COOKIE_REPLY_LIMITED));
         assertEquals(half, net.b.engine.drops(DropReason.INVALID_MAC1));
     }
 
@@ -183,9 +212,13 @@ class HandshakePrecheckTest {
         ByteBuffer datagram = ByteBuffer.allocateDirect(valid.length);
         datagram.put(valid).flip();
         Engine engine = net.b.engine;
+        // 50 ms per round: each source earns one cookie reply per round (20 a second).
         Runnable flood = () -> {
+            net.now += seconds(0.05);
             for (InetSocketAddress source : sources) {
-                engine.precheckHandshake(datagram, source, true, out, received);
+                if (engine.precheckHandshake(datagram, source, true, out, received) != Precheck.COOKIE_REPLY) {
+                    throw new AssertionError("no cookie reply: " + received.dropReason());
+                }
             }
         };
         for (int i = 0; i < 500; i++) {
@@ -196,6 +229,7 @@ class HandshakePrecheckTest {
             flood.run();
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        net.now += seconds(0.05);
         assertEquals(Precheck.COOKIE_REPLY, engine.precheckHandshake(datagram, sources[0], true, out, received));
         byte[] reply = new byte[out.remaining()];
         out.get(out.position(), reply);
