@@ -1,5 +1,6 @@
 package io.jwg.daemon;
 
+import io.jwg.core.TestSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -45,6 +46,12 @@ public final class Main {
         }
         if (ifname == null) {
             usage(err);
+            return 1;
+        }
+        try {
+            TestSettings.rekeyAfterTimeSeconds(); // before anything reads the protocol constants
+        } catch (IllegalArgumentException e) {
+            err.println("jwg: " + e.getMessage());
             return 1;
         }
         return new DaemonCommand(ifname, System.getenv(), err).run();

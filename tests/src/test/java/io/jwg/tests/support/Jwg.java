@@ -20,12 +20,15 @@ public final class Jwg extends Daemon {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(
             Long.getLong("jwg.test.startSeconds", 60));
 
-    private Jwg(Netns netns, String ifname, Path log) {
-        this(netns, ifname, List.of(executable().toString(), "-f", ifname), log);
+    /** What every jwg a test starts gets in JWG_EXTRA_JAVA_OPTS. */
+    private static final String LEAK_DETECTION = "-Dio.netty.leakDetection.level=paranoid";
+
+    private Jwg(Netns netns, String ifname, Path log, String javaOptions) {
+        this(netns, ifname, List.of(executable().toString(), "-f", ifname), log, javaOptions);
     }
 
-    private Jwg(Netns netns, String ifname, List<String> command, Path log) {
-        super(netns, ifname, command, Map.of("JWG_EXTRA_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid"), log);
+    private Jwg(Netns netns, String ifname, List<String> command, Path log, String javaOptions) {
+        super(netns, ifname, command, Map.of("JWG_EXTRA_JAVA_OPTS", (LEAK_DETECTION + " " + javaOptions).strip()), log);
     }
 
     /**
@@ -53,7 +56,7 @@ public final class Jwg extends Daemon {
             throw new IllegalStateException("inherit-fds.py is missing from the test resources", e);
         }
         List<String> command = List.of("python3", script.toString(), ifname, executable().toString(), "-f", ifname);
-        return Setup.orClose(new Jwg(netns, ifname, command, logFile("jwg", ifname)),
+        return Setup.orClose(new Jwg(netns, ifname, command, logFile("jwg", ifname), ""),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 
@@ -67,7 +70,15 @@ public final class Jwg extends Daemon {
      * throws with its log if it exits or never gets there.
      */
     public static Jwg start(Netns netns, String ifname) {
-        return Setup.orClose(new Jwg(netns, ifname, logFile("jwg", ifname)),
+        return startWithJavaOptions(netns, ifname, "");
+    }
+
+    /**
+     * Like {@link #start(Netns, String)}, with {@code javaOptions} (e.g. a test-only
+     * {@code -Djwg.test...} property) appended to JWG_EXTRA_JAVA_OPTS.
+     */
+    public static Jwg startWithJavaOptions(Netns netns, String ifname, String javaOptions) {
+        return Setup.orClose(new Jwg(netns, ifname, logFile("jwg", ifname), javaOptions),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 

@@ -7,13 +7,15 @@ import java.nio.file.Path;
 
 /**
  * A process's resource use as {@code /proc} reports it: CPU time (user + system, all threads)
- * and resident memory, current ({@code VmRSS}) and peak ({@code VmHWM}).
+ * and resident memory, current ({@code VmRSS}), peak ({@code VmHWM}) and anonymous
+ * ({@code RssAnon}: heap, stacks, direct buffers; without the mapped jar, libraries and AOT cache).
  *
  * @param cpuMillis CPU time used so far, in milliseconds
  * @param rssKb     resident set size now, in KiB
  * @param hwmKb     peak resident set size, in KiB
+ * @param anonKb    anonymous resident memory now, in KiB
  */
-public record ProcStats(long cpuMillis, long rssKb, long hwmKb) {
+public record ProcStats(long cpuMillis, long rssKb, long hwmKb, long anonKb) {
     /** USER_HZ: the unit of the CPU fields of /proc/PID/stat; 100 on every Linux ABI jwg runs on. */
     private static final long TICKS_PER_SECOND = 100;
 
@@ -25,7 +27,8 @@ public record ProcStats(long cpuMillis, long rssKb, long hwmKb) {
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
             String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
-            return new ProcStats(ticks * 1000 / TICKS_PER_SECOND, kb(status, "VmRSS:"), kb(status, "VmHWM:"));
+            return new ProcStats(ticks * 1000 / TICKS_PER_SECOND, kb(status, "VmRSS:"), kb(status, "VmHWM:"),
+                    kb(status, "RssAnon:"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc of " + pid, e);
         }
