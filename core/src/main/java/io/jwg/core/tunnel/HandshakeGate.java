@@ -52,6 +52,11 @@ final class HandshakeGate {
         }
         long now = engine.now();
         byte[] sourceBytes = ws.sources.of(source);
+        if (sourceBytes.length == 0) {
+            // No address to answer, to bind a cookie to, or to account to.
+            engine.drop(received, DropReason.RATE_LIMITED);
+            return Precheck.DROP;
+        }
         if (!cookieChecker.checkMac2(ws.message, size, sourceBytes, sourceBytes.length, now, ws.cookieScratch)) {
             if (!allowed(cookieReplies, sourceBytes, now)) {
                 engine.drop(received, DropReason.COOKIE_REPLY_LIMITED);

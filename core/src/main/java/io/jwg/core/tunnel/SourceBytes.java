@@ -21,10 +21,13 @@ final class SourceBytes {
     private final byte[] nextVictim = new byte[SETS];
 
     /**
-     * Address bytes (4 or 16) followed by the port, little-endian; empty when the source has no
-     * address. The caller must not modify the array.
+     * Address bytes (4 or 16) followed by the port, little-endian; empty when there is no source
+     * or it has no address. The caller must not modify the array.
      */
     byte[] of(InetSocketAddress source) {
+        if (source == null) {
+            return NONE;
+        }
         int hash = System.identityHashCode(source);
         int set = (hash ^ hash >>> 16) & (SETS - 1);
         int base = set * WAYS;

@@ -114,6 +114,17 @@ class HandshakePrecheckTest {
     }
 
     @Test
+    void shouldDropUnderLoadWhatHasNoSourceToAnswer() {
+        byte[] initiation = initiation();
+        assertEquals(Precheck.DROP, net.b.engine.precheckHandshake(ByteBuffer.wrap(initiation), null, true, out, received));
+        assertEquals(DropReason.RATE_LIMITED, received.dropReason());
+        assertEquals(Precheck.DROP, net.b.engine.precheckHandshake(ByteBuffer.wrap(initiation),
+                InetSocketAddress.createUnresolved("nowhere.invalid", 1), true, out, received));
+        assertEquals(0, net.b.engine.events(Engine.Event.COOKIES_SENT));
+        assertEquals(Precheck.ACCEPT, net.b.engine.precheckHandshake(ByteBuffer.wrap(initiation), null, false, out, received));
+    }
+
+    @Test
     void shouldLimitCookieRepliesPerSourceButAnswerARealInitiatorsRetries() {
         byte[] flood = initiation();
         int replies = 0;
