@@ -29,10 +29,13 @@ public final class Constants {
     public static final long REKEY_AFTER_MESSAGES = 1L << 60;
     /** Refuse to use a keypair after this many messages: 2^64 − 2^13 − 1, unsigned. */
     public static final long REJECT_AFTER_MESSAGES = -(1L << 13) - 1;
-    /** Initiator starts a new handshake once its current keypair is this old. */
-    public static final long REKEY_AFTER_TIME = 120 * SECOND;
-    /** A keypair older than this is never used again. */
-    public static final long REJECT_AFTER_TIME = 180 * SECOND;
+    /**
+     * Initiator starts a new handshake once its current keypair is this old: 120 s, unless a
+     * test shortens it ({@link TestSettings#REKEY_AFTER_TIME_PROPERTY}).
+     */
+    public static final long REKEY_AFTER_TIME = TestSettings.rekeyAfterTimeSeconds() * SECOND;
+    /** A keypair older than this is never used again: 180 s, REKEY_AFTER_TIME + 60 s. */
+    public static final long REJECT_AFTER_TIME = REKEY_AFTER_TIME + 60 * SECOND;
     /** Give up retrying a handshake after this long. */
     public static final long REKEY_ATTEMPT_TIME = 90 * SECOND;
     /** Wait this long for a handshake response before retrying (plus jitter). */

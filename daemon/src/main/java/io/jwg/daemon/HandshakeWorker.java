@@ -1,5 +1,6 @@
 package io.jwg.daemon;
 
+import io.jwg.core.message.HandshakeInitiation;
 import io.jwg.core.message.MessageType;
 import io.jwg.core.tunnel.Received;
 import io.jwg.core.tunnel.Tunnel;
@@ -9,20 +10,27 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Handshake messages on their own bounded queue and thread, so a flood of initiations cannot
- * starve transport data. Like wireguard-go, the device counts as under load while the queue is
- * at least 1/8 full, and for one second after; under load the engine demands MAC2 (answering
- * with cookie replies) and rate-limits sources. Messages are copied into a fixed pool of slots
- * on receipt (the receive buffer is reused at once); a full queue drops the message.
+ * starve transport data. The receive threads run the cheap checks first
+ * ({@code Engine.precheckHandshake}: size, MAC1, under load MAC2 or a cookie reply, the
+ * per-source rate limit) and queue only what passes, so a flood is answered or dropped before it
+ * can occupy a slot a real peer needs; this thread does the Diffie-Hellman work. Like
+ * wireguard-go, the device counts as under load while the queue is at least 1/8 full, and for one
+ * second after. Messages are copied into a fixed pool of slots on receipt (the receive buffer is
+ * reused at once); a full queue drops the message. Per-packet log lines go through a
+ * {@link LogLimiter}.
  */
 final class HandshakeWorker {
     /** wireguard-go QueueHandshakeSize. */
     static final int QUEUE_SIZE = 1024;
-    /** Larger than any handshake message (148 B); a longer datagram is invalid anyway. */
-    private static final int SLOT_SIZE = 256;
-    private static final int UNDER_LOAD_DEPTH = QUEUE_SIZE / 8;
+    /** The largest handshake message; the precheck passes only exact sizes. */
+    private static final int SLOT_SIZE = HandshakeInitiation.SIZE;
+    /** wireguard-go: under load from QueueHandshakeSize / 8 queued messages. */
+    static final int UNDER_LOAD_DEPTH = QUEUE_SIZE / 8;
+    /** wireguard-go UnderLoadAfterTime. */
     private static final long UNDER_LOAD_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** One queued handshake datagram. */
@@ -36,14 +44,15 @@ final class HandshakeWorker {
     private final ArrayBlockingQueue<Slot> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
     private final ArrayBlockingQueue<Slot> free = new ArrayBlockingQueue<>(QUEUE_SIZE);
     private final Worker worker = new Worker();
+    private final LogLimiter packetLog;
     private final Thread thread;
+    private final AtomicLong dropped = new AtomicLong();
     private volatile long underLoadUntil;
     private volatile boolean running = true;
-    /** Written by the receive thread only; volatile for the metrics reader. */
-    private volatile long dropped;
 
     HandshakeWorker(Device device) {
         this.device = device;
+        this.packetLog = new LogLimiter(device.log());
         for (int i = 0; i < QUEUE_SIZE; i++) {
             free.add(new Slot());
         }
@@ -55,13 +64,29 @@ final class HandshakeWorker {
     }
 
     /**
-     * Queues a copy of the handshake datagram (position to limit, left unchanged); drops it,
-     * counted, when all slots are taken. Called on the receive thread only.
+     * Whether handshakes are queueing up (wireguard-go {@code IsUnderLoad}): the queue holds at
+     * least {@link #UNDER_LOAD_DEPTH} messages, or did less than a second ago. Any thread.
+     */
+    boolean underLoad() {
+        long now = System.nanoTime();
+        if (queue.size() >= UNDER_LOAD_DEPTH) {
+            underLoadUntil = now + UNDER_LOAD_AFTER_NANOS;
+            return true;
+        }
+        return now - underLoadUntil < 0;
+    }
+
+    /**
+     * Queues a copy of a handshake datagram that passed the precheck (position to limit, left
+     * unchanged); drops it, counted, when all slots are taken. Any thread.
      */
     void offer(ByteBuffer datagram, InetSocketAddress source, InetAddress local) {
         Slot slot = free.poll();
         if (slot == null) {
-            dropped++;
+            dropped.incrementAndGet();
+            if (device.log().verbose() && packetLog.allow()) {
+                device.log().debug("Dropped handshake message from " + source + ": handshake queue full");
+            }
             return;
         }
         int length = Math.min(datagram.remaining(), SLOT_SIZE);
@@ -74,7 +99,7 @@ final class HandshakeWorker {
 
     /** Handshake messages dropped because the queue was full. */
     long dropped() {
-        return dropped;
+        return dropped.get();
     }
 
     /** Whether the device counts as under load now, without extending the period (metrics). */
@@ -82,13 +107,20 @@ final class HandshakeWorker {
         return queue.size() >= UNDER_LOAD_DEPTH || System.nanoTime() - underLoadUntil < 0;
     }
 
-    private boolean underLoad() {
-        long now = System.nanoTime();
-        if (queue.size() >= UNDER_LOAD_DEPTH) {
-            underLoadUntil = now + UNDER_LOAD_AFTER_NANOS;
-            return true;
+    /**
+     * Logs, within the per-packet budget, what the precheck did with a datagram it did not
+     * accept: a cookie reply sent, or a drop and its reason.
+     */
+    void logRejected(InetSocketAddress source, Received received) {
+        Log log = device.log();
+        if (!log.verbose() || !packetLog.allow()) {
+            return;
         }
-        return now - underLoadUntil < 0;
+        if (received.cookieReplySent()) {
+            log.debug(source + " - Sending cookie response for denied handshake message");
+        } else {
+            log.debug("Dropped handshake message from " + source + ": " + received.dropReason().label);
+        }
     }
 
     private void run() {
@@ -100,6 +132,7 @@ final class HandshakeWorker {
                 break;
             }
             if (slot == null) {
+                packetLog.flush();
                 continue;
             }
             try {
@@ -118,7 +151,7 @@ final class HandshakeWorker {
         InetSocketAddress source = slot.source;
         ByteBuffer out = worker.out;
         Received received = worker.received;
-        Verdict verdict = device.engine().decapsulate(slot.data, source, underLoad(), out, received);
+        Verdict verdict = device.engine().consumeHandshake(slot.data, source, out, received);
         Tunnel tunnel = received.tunnel();
         Log log = device.log();
         if (log.verbose()) {
@@ -127,24 +160,22 @@ final class HandshakeWorker {
         if (verdict == Verdict.WRITE_TO_NETWORK) {
             device.reply(out, source, slot.local, worker.sender);
         }
-        if (tunnel != null && verdict != Verdict.DROP && !received.cookieReplySent()) {
+        if (tunnel != null && verdict != Verdict.DROP) {
             device.noteLocalAddress(tunnel, slot.local);
         }
         device.drain(tunnel, worker);
     }
 
     private void logOutcome(Log log, Verdict verdict, Tunnel tunnel, Slot slot) {
-        InetSocketAddress source = slot.source;
-        String peer = tunnel == null ? source.toString() : Peers.name(tunnel);
         Received received = worker.received;
-        if (received.cookieReplySent()) {
-            log.debug(peer + " - Sending cookie response for denied handshake message");
-        } else if (verdict == Verdict.DROP) {
-            log.debug("Dropped handshake message from " + source + ": " + received.dropReason().label);
+        if (verdict == Verdict.DROP) {
+            if (packetLog.allow()) {
+                log.debug("Dropped handshake message from " + slot.source + ": " + received.dropReason().label);
+            }
         } else if (received.type() == MessageType.INITIATION) {
-            log.debug(peer + " - Received handshake initiation; sending handshake response");
+            log.debug(Peers.name(tunnel) + " - Received handshake initiation; sending handshake response");
         } else {
-            log.debug(peer + " - Received handshake response");
+            log.debug(Peers.name(tunnel) + " - Received handshake response");
         }
     }
 

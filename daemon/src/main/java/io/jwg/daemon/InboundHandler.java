@@ -11,7 +11,10 @@ import java.nio.ByteBuffer;
 
 /**
  * What the UDP socket's event loop does with each datagram ({@link UdpSocket.Receiver}):
- * handshake messages (type 1 and 2) are copied to the {@link HandshakeWorker} queue; transport
+ * handshake messages (type 1 and 2) pass the engine's cheap checks here, before any queue
+ * ({@code Engine.precheckHandshake}: size, MAC1, and under load MAC2 and the per-source rate
+ * limit); the survivors are copied to the {@link HandshakeWorker} queue and the cookie replies
+ * sent at once, from this thread's buffers, so a flood never reaches the queue; transport
  * messages are copied into a pooled packet, looked up ({@code Engine.beginTransport}) and handed
  * to the {@link DataPath} for parallel decryption in per-peer order; cookie replies and the rest
  * are handled inline. Replies leave through this thread's {@link UdpSender}.
@@ -35,7 +38,7 @@ final class InboundHandler implements UdpSocket.Receiver {
         if (length >= 4) {
             int type = datagram.get(datagram.position()) & 0xff;
             if (type == TYPE_INITIATION || type == TYPE_RESPONSE) {
-                device.handshakes().offer(datagram, source, local);
+                receiveHandshake(datagram, source, local);
                 return;
             }
         }
@@ -62,6 +65,20 @@ final class InboundHandler implements UdpSocket.Receiver {
             receiveOther(in, source, local);
         } finally {
             dataPath.release(p);
+        }
+    }
+
+    /** The cheap checks, then the queue, a cookie reply, or a (counted) drop. */
+    private void receiveHandshake(ByteBuffer datagram, InetSocketAddress source, InetAddress local) {
+        HandshakeWorker handshakes = device.handshakes();
+        Received received = worker.received;
+        switch (device.engine().precheckHandshake(datagram, source, handshakes.underLoad(), worker.out, received)) {
+            case ACCEPT -> handshakes.offer(datagram, source, local);
+            case COOKIE_REPLY -> {
+                device.reply(worker.out, source, local, worker.sender);
+                handshakes.logRejected(source, received);
+            }
+            case DROP -> handshakes.logRejected(source, received);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jwg.daemon;
 
+import io.jwg.core.TestSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -78,6 +79,12 @@ public final class Main {
         }
         if (ifname == null) {
             err.println("Usage: jwg [-f|--foreground] [--metrics HOST:PORT] INTERFACE-NAME | jwg --version | --help | demo");
+            return 1;
+        }
+        try {
+            TestSettings.rekeyAfterTimeSeconds(); // before anything reads the protocol constants
+        } catch (IllegalArgumentException e) {
+            err.println("jwg: " + e.getMessage());
             return 1;
         }
         Map<String, String> env = System.getenv();

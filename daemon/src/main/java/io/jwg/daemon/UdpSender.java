@@ -20,7 +20,9 @@ import java.nio.ByteBuffer;
  * <p>Why not {@code Channel.write}: from any thread but the event loop, each Netty write is a task
  * handed to the event loop, one more thread wake-up per packet; and Netty has no way to choose
  * the source address. One sender per thread; all its native memory is allocated once, and a send
- * allocates nothing unless the destination object changed.
+ * allocates nothing unless the destination is new to this sender: encoded destinations are
+ * cached per address object (the receive path hands the same object for the same endpoint), so
+ * that replying to many sources in turn, as to a flood with cookie replies, allocates nothing.
  */
 final class UdpSender {
     private static final short POLLOUT = 4;
@@ -48,6 +50,17 @@ final class UdpSender {
     private static final int BATCH_CONTROL_SIZE = 64;
     private static final int MSG_FLAGS = 48;
     // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; } padded to 64 bytes
+
+    /** The destination cache: four-way set-associative on identity. */
+    private static final int DESTINATION_WAYS = 4;
+    private static final int DESTINATION_SETS = 128;
+
+    private final InetSocketAddress[] cachedDestinations = new InetSocketAddress[DESTINATION_SETS * DESTINATION_WAYS];
+    private final boolean[] cachedForIpv6Socket = new boolean[DESTINATION_SETS * DESTINATION_WAYS];
+    /** Encoded sockaddr of each entry, SOCKADDR_SIZE bytes apart; its length in cachedLengths. */
+    private final byte[] cachedSockaddrs = new byte[DESTINATION_SETS * DESTINATION_WAYS * SOCKADDR_SIZE];
+    private final byte[] cachedLengths = new byte[DESTINATION_SETS * DESTINATION_WAYS];
+    private final byte[] nextVictim = new byte[DESTINATION_SETS];
 
     private final Memory memory = new Memory(MSGHDR_SIZE + IOVEC_SIZE + SOCKADDR_SIZE + CONTROL_SIZE + 8);
     /** BATCH mmsghdrs, then BATCH iovecs; allocated on the first batch send. */
@@ -302,6 +315,30 @@ final class UdpSender {
     }
 
     private boolean encodeDestination(InetSocketAddress destination, boolean ipv6Socket) {
+        long off = sockaddr - msghdr;
+        int hash = System.identityHashCode(destination);
+        int base = ((hash ^ hash >>> 16) & (DESTINATION_SETS - 1)) * DESTINATION_WAYS;
+        for (int i = base; i < base + DESTINATION_WAYS; i++) {
+            if (cachedDestinations[i] == destination && cachedForIpv6Socket[i] == ipv6Socket) {
+                sockaddrLength = cachedLengths[i];
+                memory.write(off, cachedSockaddrs, i * SOCKADDR_SIZE, sockaddrLength);
+                return true;
+            }
+        }
+        if (!encodeNewDestination(destination, ipv6Socket)) {
+            return false;
+        }
+        int set = base / DESTINATION_WAYS;
+        int victim = base + nextVictim[set];
+        nextVictim[set] = (byte) ((nextVictim[set] + 1) % DESTINATION_WAYS);
+        cachedDestinations[victim] = destination;
+        cachedForIpv6Socket[victim] = ipv6Socket;
+        cachedLengths[victim] = (byte) sockaddrLength;
+        memory.read(off, cachedSockaddrs, victim * SOCKADDR_SIZE, sockaddrLength);
+        return true;
+    }
+
+    private boolean encodeNewDestination(InetSocketAddress destination, boolean ipv6Socket) {
         InetAddress address = destination.getAddress();
         if (address == null) {
             return false;

@@ -34,8 +34,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link UdpSocket} on loopback: local addresses, sources, batching, sizes, bind errors, close, allocation. No root needed. */
+@ExtendWith(LeakCheck.class)
 class UdpSocketTest {
     private static final long TIMEOUT_SECONDS = 10;
     private static final InetAddress V4 = address("127.0.0.1");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jwg.core.TestSettings;
 import io.jwg.tests.support.Await;
 import io.jwg.tests.support.Daemon;
 import io.jwg.tests.support.Daemons;
@@ -145,6 +146,24 @@ class DaemonLifecycleTest {
             assertTrue(launch.stderr().contains("JWG_AEAD must be auto, openssl or jdk"), launch::describe);
             assertTrue(processesIn(ns).isEmpty(), "a process was left behind");
             assertFalse(ns.exec("ip", "link", "show", ifname).ok(), "the interface was created");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnInvalidTestOnlySettingInOneLine() {
+        if (!Daemons.jwgIsReal()) {
+            return; // a jwg setting; wireguard-go has no such thing
+        }
+        try (Netns ns = Netns.create()) {
+            String property = "-D" + TestSettings.REKEY_AFTER_TIME_PROPERTY + "=0";
+            ExecResult launch = ns.exec(LAUNCH_TIMEOUT, "env", "JWG_EXTRA_JAVA_OPTS=" + property, Daemons.jwgExecutable(),
+                    "-f", Daemon.uniqueIfname());
+
+            assertEquals(1, launch.exitCode(), launch::describe);
+            assertOneErrorLine(launch);
+            assertTrue(launch.stderr().contains(property + ": expected a whole number of seconds from 1 to 120"),
+                    launch::describe);
+            assertTrue(processesIn(ns).isEmpty(), "a process was left behind");
         }
     }
 

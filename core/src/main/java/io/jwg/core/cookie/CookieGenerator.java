@@ -13,6 +13,7 @@ import java.util.Arrays;
  * peer, and decrypts the cookie replies it sends us. Guarded by the peer's lock.
  */
 public final class CookieGenerator {
+    /** Bound to the MAC1 key; {@link Mac#keyed} with the cookie computes MAC2. */
     private final Mac mac1;
     private final byte[] encryptionKey = new byte[32];
     private final byte[] lastMac1 = new byte[Mac.LENGTH];
@@ -43,7 +44,7 @@ public final class CookieGenerator {
             Arrays.fill(msg, mac2Offset, size, (byte) 0);
             return;
         }
-        Mac.compute(cookie, msg, 0, mac2Offset, msg, mac2Offset);
+        mac1.keyed(cookie, msg, 0, mac2Offset, msg, mac2Offset);
     }
 
     /**

@@ -44,7 +44,9 @@ public enum DropReason {
     /** Staged packets discarded when handshake retries were exhausted or keys were zeroed. */
     STAGED_FLUSHED(19, "staged packets flushed"),
     /** Input for a peer that was removed, or while the interface is down. */
-    PEER_DOWN(20, "peer removed or interface down");
+    PEER_DOWN(20, "peer removed or interface down"),
+    /** Under load, a handshake message without MAC2 from a source already sent its share of cookie replies. */
+    COOKIE_REPLY_LIMITED(21, "cookie reply rate limited");
 
     /** Stable numeric id. */
     public final int id;

@@ -10,9 +10,7 @@ import io.jwg.core.message.LittleEndian;
 import io.jwg.core.message.MessageType;
 import io.jwg.core.message.Transport;
 import io.jwg.core.noise.IndexTable;
-import io.jwg.core.ratelimit.RateLimiter;
 import io.jwg.core.routing.AllowedIps;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -36,7 +34,9 @@ import org.agrona.concurrent.NanoClock;
  * <ol>
  * <li>classify by type word and exact size, else drop;
  * <li>handshake messages: MAC1; under load MAC2 (else answer with a cookie reply) and the
- *     per-source rate limit; only then the Diffie-Hellman work;
+ *     per-source rate limit; only then the Diffie-Hellman work. The daemon runs these cheap
+ *     checks on its receive thread ({@link #precheckHandshake}) and queues only what passes
+ *     for {@link #consumeHandshake};
  * <li>transport: receiver index, keypair age, AEAD, replay window, then the decrypted packet's
  *     source address against the peer's allowed IPs.
  * </ol>
@@ -76,8 +76,7 @@ public final class Engine {
     private final IndexTable<Tunnel> indexTable;
     private final AllowedIps<Tunnel> allowedIps = new AllowedIps<>();
     private final CookieChecker cookieChecker;
-    // IPv6 sources share a bucket per /64 (the kernel's choice): one host owns a whole /64.
-    private final RateLimiter rateLimiter = new RateLimiter(RateLimiter.DEFAULT_MAX_ENTRIES, true);
+    private final HandshakeGate gate;
     private final Map<String, Tunnel> peers = new LinkedHashMap<>();
     private final ThreadLocal<Workspace> workspaces;
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
@@ -103,6 +102,7 @@ public final class Engine {
         this.random = random;
         this.indexTable = new IndexTable<>(random);
         this.cookieChecker = new CookieChecker(random);
+        this.gate = new HandshakeGate(this, cookieChecker);
         this.workspaces = ThreadLocal.withInitial(() -> new Workspace(random));
     }
 
@@ -300,31 +300,55 @@ public final class Engine {
         };
     }
 
+    /**
+     * The cheap checks of a handshake message, meant for the receive thread before anything is
+     * queued: type and exact size, MAC1, and under load MAC2 (answered with a cookie reply in
+     * {@code out}) and the per-source rate limit; no Diffie-Hellman. {@code datagram} (position
+     * to limit) is left unchanged. Thread-safe; allocates nothing for a source seen before.
+     * {@link Precheck#ACCEPT}: pass the datagram to {@link #consumeHandshake}, on any thread.
+     */
+    public Precheck precheckHandshake(ByteBuffer datagram, InetSocketAddress source, boolean underLoad,
+            ByteBuffer out, Received received) {
+        received.reset();
+        MessageType type = MessageType.classify(datagram);
+        received.type = type;
+        if (type != MessageType.INITIATION && type != MessageType.RESPONSE) {
+            drop(received, DropReason.INVALID_MESSAGE);
+            return Precheck.DROP;
+        }
+        return gate.check(datagram, source, underLoad, workspace(), out, received);
+    }
+
+    /**
+     * The expensive part of a handshake message that {@link #precheckHandshake} accepted (the
+     * cheap checks are not repeated): consumes an initiation (answering with a response in
+     * {@code out}) or a response. Same verdicts as {@link #decapsulate}.
+     */
+    public Verdict consumeHandshake(ByteBuffer datagram, InetSocketAddress source, ByteBuffer out, Received received) {
+        received.reset();
+        MessageType type = MessageType.classify(datagram);
+        received.type = type;
+        if (type != MessageType.INITIATION && type != MessageType.RESPONSE) {
+            return drop(received, DropReason.INVALID_MESSAGE);
+        }
+        Workspace ws = workspace();
+        datagram.get(datagram.position(), ws.message, 0, datagram.remaining());
+        return consume(type, ws, source, out, received);
+    }
+
     private Verdict handshake(MessageType type, ByteBuffer datagram, InetSocketAddress source, boolean underLoad,
             ByteBuffer out, Received received) {
         Workspace ws = workspace();
-        int size = datagram.remaining();
-        datagram.get(datagram.position(), ws.message, 0, size);
-        if (!cookieChecker.checkMac1(ws.message, size)) {
-            return drop(received, DropReason.INVALID_MAC1);
-        }
-        long now = now();
-        if (underLoad) {
-            byte[] sourceBytes = sourceBytes(source);
-            if (!cookieChecker.checkMac2(ws.message, size, sourceBytes, now)) {
-                int sender = LittleEndian.getInt(ws.message, HandshakeInitiation.SENDER_OFFSET);
-                cookieChecker.createReply(ws.message, size, sender, sourceBytes, now, ws.cookieReply);
-                out.clear();
-                out.put(ws.cookieReply).flip();
-                received.cookieReplySent = true;
-                countEvent(Event.COOKIES_SENT);
-                return Verdict.WRITE_TO_NETWORK;
-            }
-            InetAddress address = source.getAddress();
-            if (address == null || !rateLimiter.allow(address, now)) {
-                return drop(received, DropReason.RATE_LIMITED);
-            }
-        }
+        return switch (gate.check(datagram, source, underLoad, ws, out, received)) {
+            case ACCEPT -> consume(type, ws, source, out, received);
+            case COOKIE_REPLY -> Verdict.WRITE_TO_NETWORK;
+            case DROP -> Verdict.DROP;
+        };
+    }
+
+    /** Diffie-Hellman and the rest of the handshake, on the message in {@code ws.message}. */
+    private Verdict consume(MessageType type, Workspace ws, InetSocketAddress source, ByteBuffer out,
+            Received received) {
         if (type == MessageType.INITIATION) {
             Identity local = identity;
             if (local.privateKey() == null) {
@@ -521,15 +545,5 @@ public final class Engine {
 
     private static String hex(byte[] key) {
         return HexFormat.of().formatHex(key);
-    }
-
-    /** Address bytes and port of a source, the input of its cookie. */
-    private static byte[] sourceBytes(InetSocketAddress source) {
-        InetAddress address = source.getAddress();
-        byte[] ip = address == null ? new byte[0] : address.getAddress();
-        byte[] bytes = Arrays.copyOf(ip, ip.length + 2);
-        bytes[ip.length] = (byte) source.getPort();
-        bytes[ip.length + 1] = (byte) (source.getPort() >>> 8);
-        return bytes;
     }
 }

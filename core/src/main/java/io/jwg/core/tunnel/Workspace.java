@@ -1,5 +1,6 @@
 package io.jwg.core.tunnel;
 
+import io.jwg.core.cookie.CookieChecker;
 import io.jwg.core.crypto.ChaChaPoly;
 import io.jwg.core.message.CookieReply;
 import io.jwg.core.message.HandshakeInitiation;
@@ -14,11 +15,14 @@ final class Workspace {
     final OpenJob openJob = new OpenJob();
     final byte[] message = new byte[HandshakeInitiation.SIZE];
     final byte[] cookieReply = new byte[CookieReply.SIZE];
+    final CookieChecker.Scratch cookieScratch;
+    final SourceBytes sources = new SourceBytes();
     final byte[] peerStatic = new byte[32];
     final byte[] sendKey = new byte[32];
     final byte[] receiveKey = new byte[32];
 
     Workspace(SecureRandom random) {
         noise = new Noise(random);
+        cookieScratch = new CookieChecker.Scratch(random);
     }
 }

@@ -21,6 +21,7 @@ class CookieRobustnessTest {
     private final SplittableRandom random = new SplittableRandom(0xc00c1e);
     private final byte[] responderPublic = new byte[32];
     private final CookieChecker checker = new CookieChecker(new SecureRandom());
+    private final CookieChecker.Scratch scratch = new CookieChecker.Scratch(new SecureRandom());
 
     CookieRobustnessTest() {
         byte[] priv = new byte[32];
@@ -39,7 +40,7 @@ class CookieRobustnessTest {
         CookieGenerator generator = new CookieGenerator(responderPublic);
         byte[] msg = randomBytes(148);
         generator.addMacs(msg, 148, NOW);
-        assertFalse(checker.checkMac1(msg, 148));
+        assertFalse(checker.checkMac1(msg, 148, scratch));
     }
 
     @Test
@@ -47,7 +48,7 @@ class CookieRobustnessTest {
         checker.init(responderPublic);
         for (int i = 0; i < 20_000; i++) {
             int size = random.nextBoolean() ? 148 : 92;
-            assertFalse(checker.checkMac1(randomBytes(148), size));
+            assertFalse(checker.checkMac1(randomBytes(148), size, scratch));
         }
     }
 
@@ -58,19 +59,19 @@ class CookieRobustnessTest {
         for (int size : new int[] {148, 92}) {
             byte[] msg = randomBytes(148);
             generator.addMacs(msg, size, NOW);
-            assertTrue(checker.checkMac1(msg, size));
+            assertTrue(checker.checkMac1(msg, size, scratch));
             for (int i = 0; i < size; i++) {
                 byte[] tampered = msg.clone();
                 tampered[i] ^= 1;
                 // MAC2 (the last 16 bytes) is not covered by MAC1.
                 boolean inMac2 = i >= size - 16;
-                assertTrue(checker.checkMac1(tampered, size) == inMac2, "size " + size + " byte " + i);
+                assertTrue(checker.checkMac1(tampered, size, scratch) == inMac2, "size " + size + " byte " + i);
             }
             // A generator keyed for another responder produces a MAC1 we reject.
             byte[] other = responderPublic.clone();
             other[0] ^= 1;
             new CookieGenerator(other).addMacs(msg, size, NOW);
-            assertFalse(checker.checkMac1(msg, size));
+            assertFalse(checker.checkMac1(msg, size, scratch));
         }
     }
 
@@ -78,13 +79,13 @@ class CookieRobustnessTest {
     void shouldRejectRandomMac2() {
         checker.init(responderPublic);
         for (int i = 0; i < 2_000; i++) {
-            assertFalse(checker.checkMac2(randomBytes(148), 148, SOURCE, NOW));
+            assertFalse(checker.checkMac2(randomBytes(148), 148, SOURCE, SOURCE.length, NOW, scratch));
         }
         // Also once a cookie secret exists.
         byte[] reply = new byte[CookieReply.SIZE];
-        checker.createReply(randomBytes(148), 148, 1, SOURCE, NOW, reply);
+        checker.createReply(randomBytes(148), 148, 1, SOURCE, SOURCE.length, NOW, scratch, reply);
         for (int i = 0; i < 2_000; i++) {
-            assertFalse(checker.checkMac2(randomBytes(92), 92, SOURCE, NOW));
+            assertFalse(checker.checkMac2(randomBytes(92), 92, SOURCE, SOURCE.length, NOW, scratch));
         }
     }
 
@@ -94,7 +95,7 @@ class CookieRobustnessTest {
         CookieGenerator generator = new CookieGenerator(responderPublic);
         byte[] msg = randomBytes(148);
         byte[] reply = new byte[CookieReply.SIZE];
-        checker.createReply(msg, 148, 7, SOURCE, NOW, reply);
+        checker.createReply(msg, 148, 7, SOURCE, SOURCE.length, NOW, scratch, reply);
         // Nothing MACed yet: even a well-formed reply is refused.
         assertFalse(generator.consumeReply(reply, NOW));
         generator.addMacs(msg, 148, NOW);
@@ -111,7 +112,7 @@ class CookieRobustnessTest {
         byte[] msg = randomBytes(148);
         generator.addMacs(msg, 148, NOW);
         byte[] reply = new byte[CookieReply.SIZE];
-        checker.createReply(msg, 148, 7, SOURCE, NOW, reply);
+        checker.createReply(msg, 148, 7, SOURCE, SOURCE.length, NOW, scratch, reply);
         for (int i = CookieReply.NONCE_OFFSET; i < CookieReply.SIZE; i++) {
             byte[] tampered = reply.clone();
             tampered[i] ^= 1;
@@ -124,10 +125,10 @@ class CookieRobustnessTest {
         // With the cookie, the next message carries a MAC2 the checker accepts for that source only.
         byte[] next = randomBytes(148);
         generator.addMacs(next, 148, NOW);
-        assertTrue(checker.checkMac1(next, 148));
-        assertTrue(checker.checkMac2(next, 148, SOURCE, NOW));
+        assertTrue(checker.checkMac1(next, 148, scratch));
+        assertTrue(checker.checkMac2(next, 148, SOURCE, SOURCE.length, NOW, scratch));
         byte[] otherSource = SOURCE.clone();
         otherSource[5] ^= 1;
-        assertFalse(checker.checkMac2(next, 148, otherSource, NOW));
+        assertFalse(checker.checkMac2(next, 148, otherSource, otherSource.length, NOW, scratch));
     }
 }

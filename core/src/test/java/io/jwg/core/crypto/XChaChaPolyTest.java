@@ -40,7 +40,7 @@ class XChaChaPolyTest {
         }
         byte[] nonce = HEX.parseHex("000000090000004a0000000031415927");
         byte[] out = new byte[32];
-        HChaCha20.derive(key, nonce, out);
+        new ChaCha20().hchacha20(key, nonce, out);
         assertArrayEquals(HEX.parseHex("82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc"), out);
     }
 
@@ -52,8 +52,8 @@ class XChaChaPolyTest {
         }
         byte[] a = new byte[32];
         byte[] b = new byte[32];
-        HChaCha20.derive(KEY, nonce24, a);
-        HChaCha20.derive(KEY, Arrays.copyOf(nonce24, 16), b);
+        new ChaCha20().hchacha20(KEY, nonce24, a);
+        new ChaCha20().hchacha20(KEY, Arrays.copyOf(nonce24, 16), b);
         assertArrayEquals(a, b);
     }
 

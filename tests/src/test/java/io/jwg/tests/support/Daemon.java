@@ -118,6 +118,11 @@ public abstract class Daemon implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The file the daemon's output goes to. */
+    public final Path logFile() {
+        return log;
+    }
+
     /** The daemon's output so far, for assertion messages. */
     public final String log() {
         try {

@@ -23,21 +23,29 @@ public final class Jwg extends Daemon {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(
             Long.getLong("jwg.test.startSeconds", 60));
 
-    private Jwg(Netns netns, String ifname, Path log) {
-        this(netns, ifname, List.of(executable().toString(), "-f", ifname), log);
+    /** What every jwg a test starts gets in JWG_EXTRA_JAVA_OPTS. */
+    private static final String LEAK_DETECTION = "-Dio.netty.leakDetection.level=paranoid";
+
+    private Jwg(Netns netns, String ifname, Path log, String javaOptions) {
+        this(netns, ifname, List.of(executable().toString(), "-f", ifname), log, javaOptions);
     }
 
-    private Jwg(Netns netns, String ifname, List<String> command, Path log) {
-        this(netns, ifname, command, Map.of(), log);
+    private Jwg(Netns netns, String ifname, List<String> command, Path log, String javaOptions) {
+        this(netns, ifname, command, Map.of(), log, javaOptions);
     }
 
     private Jwg(Netns netns, String ifname, List<String> command, Map<String, String> env, Path log) {
-        super(netns, ifname, command, withLeakDetector(env), log);
+        this(netns, ifname, command, env, log, "");
     }
 
-    private static Map<String, String> withLeakDetector(Map<String, String> env) {
+    private Jwg(Netns netns, String ifname, List<String> command, Map<String, String> env, Path log, String javaOptions) {
+        super(netns, ifname, command, withJavaOptions(env, javaOptions), log);
+    }
+
+    /** {@code env} plus JWG_EXTRA_JAVA_OPTS: the leak detector and {@code javaOptions}. */
+    private static Map<String, String> withJavaOptions(Map<String, String> env, String javaOptions) {
         Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("JWG_EXTRA_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid");
+        all.put("JWG_EXTRA_JAVA_OPTS", (LEAK_DETECTION + " " + javaOptions).strip());
         return all;
     }
 
@@ -66,7 +74,7 @@ public final class Jwg extends Daemon {
             throw new IllegalStateException("inherit-fds.py is missing from the test resources", e);
         }
         List<String> command = List.of("python3", script.toString(), ifname, executable().toString(), "-f", ifname);
-        return Setup.orClose(new Jwg(netns, ifname, command, logFile("jwg", ifname)),
+        return Setup.orClose(new Jwg(netns, ifname, command, logFile("jwg", ifname), ""),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 
@@ -80,7 +88,15 @@ public final class Jwg extends Daemon {
      * throws with its log if it exits or never gets there.
      */
     public static Jwg start(Netns netns, String ifname) {
-        return Setup.orClose(new Jwg(netns, ifname, logFile("jwg", ifname)),
+        return startWithJavaOptions(netns, ifname, "");
+    }
+
+    /**
+     * Like {@link #start(Netns, String)}, with {@code javaOptions} (e.g. a test-only
+     * {@code -Djwg.test...} property) appended to JWG_EXTRA_JAVA_OPTS.
+     */
+    public static Jwg startWithJavaOptions(Netns netns, String ifname, String javaOptions) {
+        return Setup.orClose(new Jwg(netns, ifname, logFile("jwg", ifname), javaOptions),
                 daemon -> daemon.awaitSocket(START_TIMEOUT));
     }
 
