@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * jwg installed by {@code scripts/install} into a prefix under {@code target/} (not /tmp: the
- * unit sandbox of {@code unit-sandbox.sh} hides /tmp), once per test JVM and removed at its
- * exit. The prefix is what systemd would see as {@code /usr/local}.
+ * jwg installed by {@code scripts/install} into a prefix under {@code /var/lib}, once per test
+ * JVM and removed at its exit. Not under the checkout: the unit sandbox of
+ * {@code unit-sandbox.sh} hides /tmp, /root and /home, as systemd's PrivateTmp and ProtectHome
+ * do, and a checkout often lives in one of them (a CI clone in /tmp, root's in /root). The
+ * prefix is what systemd would see as {@code /usr/local}.
  */
 public final class Installation {
     /** Installing may build the jar and runs the ahead-of-time training once. */
@@ -30,7 +32,7 @@ public final class Installation {
     /** The shared installation, made on first use; throws with the installer's output if it fails. */
     public static synchronized Installation get() {
         if (shared == null) {
-            Path prefix = Path.of("target", "jo-install-" + ProcessHandle.current().pid()).toAbsolutePath();
+            Path prefix = Path.of("/var/lib", "jwgt-install-" + ProcessHandle.current().pid());
             ShutdownCleanup.register(() -> deleteTree(prefix));
             Exec.requireOk(install("--prefix", prefix.toString()));
             shared = new Installation(prefix);
