@@ -6,17 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jwg.core.crypto.X25519;
-import io.jwg.core.routing.IpPrefix;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.tun.InMemoryTun;
 import io.jwg.tun.TunDevice;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.concurrent.Executors;
@@ -39,6 +34,7 @@ class DeviceTest {
 
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private final Log log = new Log(Log.Level.VERBOSE, "test", new PrintStream(logs, true));
+    private DevicePair pair;
     private InMemoryTun tunA;
     private InMemoryTun tunB;
     private Device a;
@@ -46,35 +42,16 @@ class DeviceTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        tunA = new InMemoryTun("tuna");
-        tunB = new InMemoryTun("tunb");
-        a = new Device(tunA, log);
-        b = new Device(tunB, log);
-        a.start();
-        b.start();
-        SecureRandom random = new SecureRandom();
-        byte[] privA = new byte[32];
-        byte[] privB = new byte[32];
-        X25519.generatePrivateKey(random, privA);
-        X25519.generatePrivateKey(random, privB);
-        a.engine().setPrivateKey(privA);
-        b.engine().setPrivateKey(privB);
-        a.setListenPort(0);
-        b.setListenPort(0);
-        awaitTrue(() -> a.listenPort() != 0 && b.listenPort() != 0, "both devices bound");
-        Tunnel toB = a.engine().addPeer(b.engine().publicKey());
-        Tunnel toA = b.engine().addPeer(a.engine().publicKey());
-        a.engine().allowedIps().insert(IpPrefix.parse(INNER_B + "/32"), toB);
-        b.engine().allowedIps().insert(IpPrefix.parse(INNER_A + "/32"), toA);
-        toB.setEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort()));
-        a.peerChanged(toB);
-        b.peerChanged(toA);
+        pair = new DevicePair(log, "tuna", "tunb");
+        tunA = pair.tunA;
+        tunB = pair.tunB;
+        a = pair.a;
+        b = pair.b;
     }
 
     @AfterEach
     void tearDown() {
-        a.close();
-        b.close();
+        pair.close();
     }
 
     @Test

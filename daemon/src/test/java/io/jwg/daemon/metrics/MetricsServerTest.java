@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jwg.core.crypto.X25519;
 import io.jwg.core.routing.IpPrefix;
 import io.jwg.core.tunnel.DropReason;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.daemon.Device;
+import io.jwg.daemon.DevicePair;
 import io.jwg.daemon.Log;
 import io.jwg.daemon.Packets;
 import io.jwg.tun.InMemoryTun;
@@ -31,7 +31,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashSet;
@@ -52,6 +51,7 @@ class MetricsServerTest {
 
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private final Log log = new Log(Log.Level.ERROR, "test", new PrintStream(logs, true));
+    private DevicePair pair;
     private InMemoryTun tunA;
     private InMemoryTun tunB;
     private Device a;
@@ -60,36 +60,18 @@ class MetricsServerTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        tunA = new InMemoryTun("jma");
-        tunB = new InMemoryTun("jmb");
-        a = new Device(tunA, log);
-        b = new Device(tunB, log);
-        a.start();
-        b.start();
-        SecureRandom random = new SecureRandom();
-        byte[] privA = new byte[32];
-        byte[] privB = new byte[32];
-        X25519.generatePrivateKey(random, privA);
-        X25519.generatePrivateKey(random, privB);
-        a.engine().setPrivateKey(privA);
-        b.engine().setPrivateKey(privB);
-        a.setListenPort(0);
-        b.setListenPort(0);
-        await(() -> a.listenPort() != 0 && b.listenPort() != 0, "both devices bound");
-        toB = a.engine().addPeer(b.engine().publicKey());
-        Tunnel toA = b.engine().addPeer(a.engine().publicKey());
-        a.engine().allowedIps().insert(IpPrefix.parse(INNER_B + "/32"), toB);
+        pair = new DevicePair(log, "jma", "jmb");
+        tunA = pair.tunA;
+        tunB = pair.tunB;
+        a = pair.a;
+        b = pair.b;
+        toB = pair.toB;
         a.engine().allowedIps().insert(IpPrefix.parse("fd00:9::2/128"), toB);
-        b.engine().allowedIps().insert(IpPrefix.parse(INNER_A + "/32"), toA);
-        toB.setEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort()));
-        a.peerChanged(toB);
-        b.peerChanged(toA);
     }
 
     @AfterEach
     void tearDown() {
-        a.close();
-        b.close();
+        pair.close();
     }
 
     @Test
