@@ -295,17 +295,7 @@ class UdpSocketTest {
         DatagramChannel sender = sender(V4);
         int count = 1_000;
         // Hold the event loop while the burst is sent, so the kernel queues it: deterministic batches.
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch held = new CountDownLatch(1);
-        loop.execute(() -> {
-            held.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(held.await(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        CountDownLatch release = holdLoop();
         ByteBuffer datagram = ByteBuffer.allocate(64);
         InetSocketAddress to = new InetSocketAddress(V4, socket.port());
         for (int i = 0; i < count; i++) {
@@ -416,14 +406,7 @@ class UdpSocketTest {
             }
         };
         self[0] = open(0, closing);
-        CountDownLatch release = new CountDownLatch(1);
-        loop.execute(() -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        CountDownLatch release = holdLoop();
         DatagramChannel sender = sender(V4);
         for (int i = 0; i < 10; i++) {
             send(sender, new byte[] {(byte) i}, V4, self[0].port());
