@@ -2,7 +2,6 @@ package io.jwg.daemon;
 
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.core.tunnel.Verdict;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Parallel transport crypto with per-peer ordering, wireguard-go's model:
@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *             -> peer's inbound PeerQueue (order) -> decryption CryptoQueue (1024)
  *           decryption workers (N, woken when the queue is deep) and the event loop itself at
  *           the end of its read batch: OpenJob.open -> done -> drain the peer's queue:
- *             Engine.finishTransport (replay, timers, allowed IPs, under the peer lock) -> TUN write
+ *             Engine.finishTransport (replay, timers, allowed IPs, under the peer lock) -> TUN writes
+ *             at the end of the batch, TCP segments of a flow coalesced ({@link TunWrites})
  * </pre>
  *
  * N is the number of available processors. Packets come from a bounded pool of direct buffers
@@ -56,6 +57,8 @@ final class DataPath {
     private final AtomicLong dropped = new AtomicLong();
     /** Drops for want of a pooled packet. */
     private final AtomicLong noBuffer = new AtomicLong();
+    private final LongAdder coalescedWrites = new LongAdder();
+    private final LongAdder coalescedSegments = new LongAdder();
     private final LatencyRecorder outboundLatency = new LatencyRecorder();
     private final LatencyRecorder inboundLatency = new LatencyRecorder();
     private volatile boolean running = true;
@@ -322,31 +325,44 @@ final class DataPath {
     private void deliver(DataPacket[] batch, int count, Worker worker) {
         Tunnel tunnel = batch[0].peer.tunnel;
         var engine = device.engine();
+        TunWrites writes = worker.tunWrites;
         InetAddress lastLocal = null;
         for (int i = 0; i < count; i++) {
             DataPacket p = batch[i];
             batch[i] = null;
-            if (p.live) {
-                Verdict verdict = engine.finishTransport(p.open, p.source, p.out, worker.received);
-                if (verdict == Verdict.WRITE_TO_TUNNEL) {
-                    if (p.recipient != lastLocal) {
-                        lastLocal = p.recipient;
-                        device.noteLocalAddress(tunnel, p.recipient);
-                    }
-                    try {
-                        device.tun().write(p.out);
-                    } catch (IOException e) {
-                        if (device.log().verbose()) {
-                            device.log().debug("Failed to write packet to TUN device: " + e.getMessage());
-                        }
-                    }
-                } else if (verdict == Verdict.DONE && p.recipient != lastLocal) {
+            if (!p.live) {
+                release(p);
+                continue;
+            }
+            Verdict verdict = engine.finishTransport(p.open, p.source, p.out, worker.received);
+            if (verdict == Verdict.WRITE_TO_TUNNEL || verdict == Verdict.DONE) {
+                if (p.recipient != lastLocal) {
                     lastLocal = p.recipient;
                     device.noteLocalAddress(tunnel, p.recipient);
                 }
             }
-            release(p);
+            if (verdict != Verdict.WRITE_TO_TUNNEL) {
+                release(p);
+                continue;
+            }
+            if (writes.isFull()) {
+                writes.flush(device.tun(), this, device.log());
+            }
+            writes.add(p);
         }
+        writes.flush(device.tun(), this, device.log());
         device.drain(tunnel, worker);
+    }
+
+    /** Counts one TCP super-packet written to the TUN and the segments it carried. */
+    void countCoalesced(int segments) {
+        coalescedWrites.increment();
+        coalescedSegments.add(segments);
+    }
+
+    /** What TUN write coalescing did, for the log at shutdown. */
+    String coalesceSummary() {
+        return "TUN writes: " + coalescedSegments.sum() + " TCP segments coalesced into " + coalescedWrites.sum()
+                + " super-packets";
     }
 }

@@ -280,6 +280,9 @@ public final class Device implements UapiDevice, AutoCloseable {
         }
         handshakes.stop();
         dataPath.stop();
+        if (tun.offloads()) {
+            log.debug(dataPath.coalesceSummary());
+        }
         synchronized (configLock) {
             engine.down();
             udp.close();

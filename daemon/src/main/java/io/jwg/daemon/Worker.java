@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 
 /**
  * What a data-path thread owns: its cipher, its UDP sender (native sendmmsg memory), a batch
- * array for draining, an output buffer and result holder for {@code Tunnel.poll}. One per
+ * array for draining, an output buffer and result holder for {@code Tunnel.poll}, its TUN write batch. One per
  * thread, never shared, so the hot path allocates nothing and takes no lock for scratch space.
  */
 final class Worker {
@@ -16,4 +16,5 @@ final class Worker {
     final DataPacket[] batch = new DataPacket[BATCH];
     final ByteBuffer out = ByteBuffer.allocateDirect(UdpTransport.MAX_DATAGRAM);
     final Received received = new Received();
+    final TunWrites tunWrites = new TunWrites();
 }

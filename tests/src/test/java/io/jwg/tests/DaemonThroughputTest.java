@@ -30,14 +30,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * GSO/GRO and reads TCP super-packets from its TUN (TSO, split in software) (the defaults); the
  * {@code jwg-plain} peer runs with all three switched off ({@code JWG_AEAD=jdk},
  * {@code JWG_UDP_OFFLOAD=off}, {@code JWG_TUN_OFFLOAD=off}), so each way is checked against the
- * other as well as against wireguard-go. TCP also runs over the inner IPv6 addresses, and the
- * sending jwg must have split super-packets (its summary at shutdown), none malformed.
+ * other as well as against wireguard-go. TCP also runs over the inner IPv6 addresses; the
+ * sending jwg must have split super-packets (its summary at shutdown), none malformed, and as
+ * the receiver (the {@code -R} run) it must have coalesced segments into super-packets on its
+ * TUN writes, while iperf3's byte count shows that every byte arrived.
  */
 class DaemonThroughputTest {
     private static final String TCP_BYTES = System.getProperty("jwg.test.iperfBytes", "256M");
     private static final String TCP6_BYTES = System.getProperty("jwg.test.iperf6Bytes", "64M");
     private static final Pattern SPLITS = Pattern.compile(
             "TUN offloads: (\\d+) super-packets split into (\\d+) segments, (\\d+) malformed reads dropped");
+    private static final Pattern COALESCED = Pattern.compile(
+            "TUN writes: (\\d+) TCP segments coalesced into (\\d+) super-packets");
     private static final Duration TCP_TIMEOUT = Duration.ofMinutes(4);
     private static final Duration UDP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -103,8 +107,9 @@ class DaemonThroughputTest {
     }
 
     /**
-     * Stops jwg on side a (it sent a bulk TCP stream from its TUN) and checks its shutdown summary:
-     * super-packets were split and none was malformed; a jwg-plain peer must have had no offloads.
+     * Stops jwg on side a (it sent a bulk TCP stream from its TUN, then received one) and checks
+     * its shutdown summary: super-packets were split and none was malformed, received segments
+     * were coalesced into super-packets; a jwg-plain peer must have had no offloads.
      */
     private static void assertSplitSuperPackets(Pair pair, String peer) {
         if (!Daemons.jwgIsReal()) {
@@ -117,9 +122,15 @@ class DaemonThroughputTest {
         assertTrue(Long.parseLong(splits.group(1)) > 0, splits::group);
         assertTrue(Long.parseLong(splits.group(2)) > Long.parseLong(splits.group(1)), splits::group);
         assertEquals(0, Long.parseLong(splits.group(3)), splits::group);
+        Matcher coalesced = COALESCED.matcher(pair.a().log());
+        assertTrue(coalesced.find(), pair.a()::log);
+        System.out.println("jwg <-> " + peer + ": " + coalesced.group());
+        assertTrue(Long.parseLong(coalesced.group(2)) > 0, coalesced::group);
+        assertTrue(Long.parseLong(coalesced.group(1)) >= 2 * Long.parseLong(coalesced.group(2)), coalesced::group);
         if (peer.equals("jwg-plain")) {
             pair.b().close();
             assertFalse(pair.b().log().contains("super-packets split"), pair.b()::log);
+            assertFalse(pair.b().log().contains("TCP segments coalesced"), pair.b()::log);
             assertTrue(pair.b().log().contains("Device closed"), pair.b()::log);
         }
     }

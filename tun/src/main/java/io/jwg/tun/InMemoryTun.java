@@ -280,6 +280,11 @@ public final class InMemoryTun implements TunDevice {
      * (EINVAL), a link that is down (EIO) or gone, and a closed device; a full queue drops it.
      */
     @Override
+    public int writeGathered(VirtioNetHdr hdr, long[] addresses, int[] lengths, int count) {
+        throw new UnsupportedOperationException("an in-memory TUN has no offloads");
+    }
+
+    @Override
     public int write(ByteBuffer src) throws IOException {
         int length = src.remaining();
         lock.lock();

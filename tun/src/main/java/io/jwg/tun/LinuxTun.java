@@ -67,6 +67,8 @@ public final class LinuxTun implements TunDevice {
     /** Two {@code struct iovec}s (header, packet), then the all-zero virtio header itself. */
     private static final int IOVEC_SIZE = 16;
     private static final int IOV_BLOCK = 2 * IOVEC_SIZE + VirtioNetHdr.SIZE;
+    /** Parts of one gathered write at most: the header, the head, and a payload per member. */
+    private static final int MAX_GATHER = TcpCoalescer.MAX_SEGMENTS + 1;
     private static final long CLOSED_BIT = 1L << 62;
 
     private final int fd;
@@ -451,28 +453,68 @@ public final class LinuxTun implements TunDevice {
             }
             long address = cache.of(direct) + direct.position();
             int length = direct.remaining();
-            long iov = vnetHeaders ? cache.iovecs(address, length) : 0;
-            while (true) {
-                long n = vnetHeaders ? LibC.writev(fd, iov, 2) : LibC.write(fd, address, length);
-                if (n >= 0) {
-                    n = vnetHeaders ? Math.max(0, n - VirtioNetHdr.SIZE) : n; // the packet's bytes only
-                    src.position(src.position() + (int) n);
-                    return (int) n;
-                }
-                int errno = LibC.errno();
-                if (errno == LibC.EINTR) {
-                    continue;
-                }
-                if (errno == LibC.EBADFD) {
-                    gone = true;
-                    throw new IOException("cannot write to " + name + ": the interface was deleted");
-                }
-                throw new IOException("cannot write a " + length + "-byte packet to " + name + ": "
-                        + LibC.describe(errno));
-            }
+            long n = vnetHeaders ? writeFully(cache.iovecs(address, length), 2, length)
+                    : writeFully(address, length);
+            src.position(src.position() + (int) n);
+            return (int) n;
         } finally {
             exit();
         }
+    }
+
+    @Override
+    public int writeGathered(VirtioNetHdr hdr, long[] addresses, int[] lengths, int count) throws IOException {
+        if (!vnetHeaders) {
+            throw new UnsupportedOperationException(name + " was opened without offloads");
+        }
+        if (count < 1 || count > MAX_GATHER - 1) {
+            throw new IllegalArgumentException("cannot gather " + count + " parts into one packet");
+        }
+        enterOrThrow();
+        try {
+            AddressCache cache = writerAddresses.get();
+            int length = 0;
+            for (int i = 0; i < count; i++) {
+                length += lengths[i];
+            }
+            return (int) writeFully(cache.gather(hdr, addresses, lengths, count), count + 1, length);
+        } finally {
+            exit();
+        }
+    }
+
+    /** writev of a virtio header and a packet; returns the packet bytes written. */
+    private long writeFully(long iov, int iovcnt, int length) throws IOException {
+        while (true) {
+            long n = LibC.writev(fd, iov, iovcnt);
+            if (n >= 0) {
+                return Math.max(0, n - VirtioNetHdr.SIZE); // the packet's bytes only
+            }
+            writeFailed(length);
+        }
+    }
+
+    private long writeFully(long address, int length) throws IOException {
+        while (true) {
+            long n = LibC.write(fd, address, length);
+            if (n >= 0) {
+                return n;
+            }
+            writeFailed(length);
+        }
+    }
+
+    /** Returns when the failed write should be retried (EINTR), else throws. */
+    private void writeFailed(int length) throws IOException {
+        int errno = LibC.errno();
+        if (errno == LibC.EINTR) {
+            return;
+        }
+        if (errno == LibC.EBADFD) {
+            gone = true;
+            throw new IOException("cannot write to " + name + ": the interface was deleted");
+        }
+        throw new IOException("cannot write a " + length + "-byte packet to " + name + ": " + LibC.describe(errno));
     }
 
     @Override
@@ -538,6 +580,9 @@ public final class LinuxTun implements TunDevice {
         private ByteBuffer scratch;
         private Memory iovBlock;
         private long iov;
+        private Memory gatherBlock;
+        private ByteBuffer gatherHeader;
+        private long gatherIov;
 
         /** The iovec pair {all-zero virtio header, packet}, filled in for one write. */
         long iovecs(long packet, int length) {
@@ -551,6 +596,24 @@ public final class LinuxTun implements TunDevice {
             iovBlock.setLong(IOVEC_SIZE, packet);
             iovBlock.setLong(IOVEC_SIZE + 8, length);
             return iov;
+        }
+
+        /** The iovecs {hdr, part 0, ..., part count-1}, filled in for one gathered write. */
+        long gather(VirtioNetHdr hdr, long[] addresses, int[] lengths, int count) {
+            if (gatherBlock == null) {
+                gatherBlock = new Memory((long) MAX_GATHER * IOVEC_SIZE + VirtioNetHdr.SIZE);
+                gatherBlock.clear();
+                gatherIov = Pointer.nativeValue(gatherBlock);
+                gatherHeader = gatherBlock.getByteBuffer((long) MAX_GATHER * IOVEC_SIZE, VirtioNetHdr.SIZE);
+                gatherBlock.setLong(0, gatherIov + (long) MAX_GATHER * IOVEC_SIZE);
+                gatherBlock.setLong(8, VirtioNetHdr.SIZE);
+            }
+            hdr.encode(gatherHeader, 0);
+            for (int i = 0; i < count; i++) {
+                gatherBlock.setLong((long) (i + 1) * IOVEC_SIZE, addresses[i]);
+                gatherBlock.setLong((long) (i + 1) * IOVEC_SIZE + 8, lengths[i]);
+            }
+            return gatherIov;
         }
 
         long of(ByteBuffer direct) {

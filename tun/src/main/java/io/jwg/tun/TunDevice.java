@@ -27,7 +27,8 @@ public interface TunDevice extends Closeable {
     /**
      * Whether the device hands over offloaded packets: every packet read then starts with a
      * {@link VirtioNetHdr} and may be a TCP super-packet or carry a partial checksum, which the
-     * reader undoes with {@link TsoSplitter}. Writes always take plain packets.
+     * reader undoes with {@link TsoSplitter}. {@link #write} takes plain packets;
+     * {@link #writeGathered} takes super-packets built by {@link TcpCoalescer}.
      */
     boolean offloads();
 
@@ -60,6 +61,18 @@ public interface TunDevice extends Closeable {
      * advances the position. A packet the kernel rejects throws; the device stays usable.
      */
     int write(ByteBuffer src) throws IOException;
+
+    /**
+     * Writes one packet behind the virtio header {@code hdr}, gathered from native memory: the
+     * {@code lengths[i]} bytes at {@code addresses[i]} for {@code i < count}, in one write (a
+     * super-packet from {@link TcpCoalescer}: the head whole, then each member's payload).
+     * Only for a device with {@link #offloads()}; the memory must stay valid during the call.
+     * Returns the packet bytes written, header excluded. A packet the kernel rejects throws; the
+     * device stays usable.
+     *
+     * @throws UnsupportedOperationException when the device has no offloads
+     */
+    int writeGathered(VirtioNetHdr hdr, long[] addresses, int[] lengths, int count) throws IOException;
 
     /** Closes the device; idempotent; wakes a blocked reader. */
     @Override
