@@ -1,7 +1,6 @@
 package io.jwg.tun;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)}, as wireguard-go does since
  * 2023. Every packet read then starts with a {@link VirtioNetHdr} and may be a TCP super-packet
  * of up to 64 KB or carry only a partial checksum ({@link TsoSplitter} undoes both); writes take
- * plain packets, and this class puts an all-zero header (no GSO, checksum complete) before each
- * with {@code writev(2)}, from a per-thread iovec block, so writers share nothing.
+ * plain packets, before each of which an all-zero header (no GSO, checksum complete) goes, and
+ * super-packets with their own header ({@link #writeGathered}); see {@link TunWriter}.
  *
  * <p>Reading: the fd is non-blocking; {@link #read} tries {@code read(2)}, and on EAGAIN waits in
  * {@code poll(2)} on the TUN fd and a wake-up eventfd, then retries. {@link #close()} signals the
@@ -64,11 +63,6 @@ public final class LinuxTun implements TunDevice {
      * packet of the largest payload, and its virtio header.
      */
     private static final int MAX_READ = 65535 + 40 + VirtioNetHdr.SIZE;
-    /** Two {@code struct iovec}s (header, packet), then the all-zero virtio header itself. */
-    private static final int IOVEC_SIZE = 16;
-    private static final int IOV_BLOCK = 2 * IOVEC_SIZE + VirtioNetHdr.SIZE;
-    /** Parts of one gathered write at most: the header, the head, and a payload per member. */
-    private static final int MAX_GATHER = TcpCoalescer.MAX_SEGMENTS + 1;
     private static final long CLOSED_BIT = 1L << 62;
 
     private final int fd;
@@ -80,8 +74,8 @@ public final class LinuxTun implements TunDevice {
     private final Memory wakeValue = new Memory(Long.BYTES);
     /** Users of the fds in the low bits; {@link #CLOSED_BIT} once closed. */
     private final AtomicLong state = new AtomicLong();
-    private final ThreadLocal<AddressCache> writerAddresses = ThreadLocal.withInitial(AddressCache::new);
-    private final AddressCache readerAddress = new AddressCache();
+    private final TunWriter writer;
+    private final NativeScratch readerAddress = new NativeScratch();
     private volatile String name;
     private volatile boolean gone;
     private ByteBuffer readScratch;
@@ -94,6 +88,7 @@ public final class LinuxTun implements TunDevice {
         this.name = name;
         this.ioctlSocket = ioctlSocket;
         this.wakeFd = wakeFd;
+        this.writer = new TunWriter(this, fd, vnetHeaders);
         pollFds.clear();
         pollFds.setInt(0, fd);
         pollFds.setShort(4, LibC.POLLIN);
@@ -445,18 +440,7 @@ public final class LinuxTun implements TunDevice {
     public int write(ByteBuffer src) throws IOException {
         enterOrThrow();
         try {
-            AddressCache cache = writerAddresses.get();
-            ByteBuffer direct = src;
-            if (!src.isDirect()) {
-                direct = cache.scratch(src.remaining());
-                direct.put(src.duplicate()).flip();
-            }
-            long address = cache.of(direct) + direct.position();
-            int length = direct.remaining();
-            long n = vnetHeaders ? writeFully(cache.iovecs(address, length), 2, length)
-                    : writeFully(address, length);
-            src.position(src.position() + (int) n);
-            return (int) n;
+            return writer.write(src);
         } finally {
             exit();
         }
@@ -467,54 +451,22 @@ public final class LinuxTun implements TunDevice {
         if (!vnetHeaders) {
             throw new UnsupportedOperationException(name + " was opened without offloads");
         }
-        if (count < 1 || count > MAX_GATHER - 1) {
-            throw new IllegalArgumentException("cannot gather " + count + " parts into one packet");
-        }
         enterOrThrow();
         try {
-            AddressCache cache = writerAddresses.get();
-            int length = 0;
-            for (int i = 0; i < count; i++) {
-                length += lengths[i];
-            }
-            return (int) writeFully(cache.gather(hdr, addresses, lengths, count), count + 1, length);
+            return writer.writeGathered(hdr, addresses, lengths, count);
         } finally {
             exit();
         }
     }
 
-    /** writev of a virtio header and a packet; returns the packet bytes written. */
-    private long writeFully(long iov, int iovcnt, int length) throws IOException {
-        while (true) {
-            long n = LibC.writev(fd, iov, iovcnt);
-            if (n >= 0) {
-                return Math.max(0, n - VirtioNetHdr.SIZE); // the packet's bytes only
-            }
-            writeFailed(length);
-        }
+    /** The interface's current name, for messages. */
+    String currentName() {
+        return name;
     }
 
-    private long writeFully(long address, int length) throws IOException {
-        while (true) {
-            long n = LibC.write(fd, address, length);
-            if (n >= 0) {
-                return n;
-            }
-            writeFailed(length);
-        }
-    }
-
-    /** Returns when the failed write should be retried (EINTR), else throws. */
-    private void writeFailed(int length) throws IOException {
-        int errno = LibC.errno();
-        if (errno == LibC.EINTR) {
-            return;
-        }
-        if (errno == LibC.EBADFD) {
-            gone = true;
-            throw new IOException("cannot write to " + name + ": the interface was deleted");
-        }
-        throw new IOException("cannot write a " + length + "-byte packet to " + name + ": " + LibC.describe(errno));
+    /** Records that the kernel detached the fd (the interface was deleted). */
+    void markGone() {
+        gone = true;
     }
 
     @Override
@@ -567,68 +519,5 @@ public final class LinuxTun implements TunDevice {
         ioctlSocket.close();
         LibC.close(fd);
         LibC.close(wakeFd);
-    }
-
-    /**
-     * The native address of the last buffer seen, so a buffer used again costs no allocation;
-     * also a per-thread direct copy buffer for heap packets and, with virtio headers, a
-     * per-thread iovec block for {@code writev}.
-     */
-    private static final class AddressCache {
-        private ByteBuffer buffer;
-        private long address;
-        private ByteBuffer scratch;
-        private Memory iovBlock;
-        private long iov;
-        private Memory gatherBlock;
-        private ByteBuffer gatherHeader;
-        private long gatherIov;
-
-        /** The iovec pair {all-zero virtio header, packet}, filled in for one write. */
-        long iovecs(long packet, int length) {
-            if (iovBlock == null) {
-                iovBlock = new Memory(IOV_BLOCK);
-                iovBlock.clear();
-                iov = Pointer.nativeValue(iovBlock);
-                iovBlock.setLong(0, iov + 2 * IOVEC_SIZE);
-                iovBlock.setLong(8, VirtioNetHdr.SIZE);
-            }
-            iovBlock.setLong(IOVEC_SIZE, packet);
-            iovBlock.setLong(IOVEC_SIZE + 8, length);
-            return iov;
-        }
-
-        /** The iovecs {hdr, part 0, ..., part count-1}, filled in for one gathered write. */
-        long gather(VirtioNetHdr hdr, long[] addresses, int[] lengths, int count) {
-            if (gatherBlock == null) {
-                gatherBlock = new Memory((long) MAX_GATHER * IOVEC_SIZE + VirtioNetHdr.SIZE);
-                gatherBlock.clear();
-                gatherIov = Pointer.nativeValue(gatherBlock);
-                gatherHeader = gatherBlock.getByteBuffer((long) MAX_GATHER * IOVEC_SIZE, VirtioNetHdr.SIZE);
-                gatherBlock.setLong(0, gatherIov + (long) MAX_GATHER * IOVEC_SIZE);
-                gatherBlock.setLong(8, VirtioNetHdr.SIZE);
-            }
-            hdr.encode(gatherHeader, 0);
-            for (int i = 0; i < count; i++) {
-                gatherBlock.setLong((long) (i + 1) * IOVEC_SIZE, addresses[i]);
-                gatherBlock.setLong((long) (i + 1) * IOVEC_SIZE + 8, lengths[i]);
-            }
-            return gatherIov;
-        }
-
-        long of(ByteBuffer direct) {
-            if (direct != buffer) {
-                address = Pointer.nativeValue(Native.getDirectBufferPointer(direct));
-                buffer = direct;
-            }
-            return address;
-        }
-
-        ByteBuffer scratch(int size) {
-            if (scratch == null || scratch.capacity() < size) {
-                scratch = ByteBuffer.allocateDirect(Math.max(size, 2048));
-            }
-            return scratch.clear();
-        }
     }
 }
