@@ -4,13 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jwg.tests.support.Await;
 import io.jwg.tests.support.Daemons;
 import io.jwg.tests.support.Environment;
+import io.jwg.tests.support.ExecResult;
 import io.jwg.tests.support.Iperf;
 import io.jwg.tests.support.Jwg;
 import io.jwg.tests.support.Pair;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +51,7 @@ class DaemonThroughputTest {
             "TUN offloads: (\\d+) super-packets split into (\\d+) segments, (\\d+) malformed reads dropped");
     private static final Pattern COALESCED = Pattern.compile(
             "TUN writes: (\\d+) TCP segments coalesced into (\\d+) super-packets");
+    private static final int BYTES_PORT = 5611;
     private static final Duration TCP_TIMEOUT = Duration.ofMinutes(4);
     private static final Duration UDP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -49,7 +59,7 @@ class DaemonThroughputTest {
     void requirements() {
         Environment.requireRoot();
         Environment.requireTun();
-        Environment.requireCommands("ip", "wg", "wireguard-go", "ping", "iperf3", "ss");
+        Environment.requireCommands("ip", "wg", "wireguard-go", "ping", "iperf3", "ss", "ncat", "sha256sum");
         Environment.requireWireGuardGoInterop();
     }
 
@@ -87,6 +97,48 @@ class DaemonThroughputTest {
                 DaemonInteropTest.assertTransfer(result, bytes, pair);
             }
             assertSplitSuperPackets(pair, peer);
+        }
+    }
+
+    /**
+     * iperf3 counts bytes, not their contents, and a coalesced super-packet reaches the kernel
+     * with a checksum it trusts: so 24 MiB of random bytes go into jwg (side a, which coalesces
+     * them on its TUN writes) over one TCP connection and must hash the same on arrival.
+     */
+    @ParameterizedTest(name = "jwg <-> {0}")
+    @ValueSource(strings = {"wireguard-go", "jwg"})
+    void shouldDeliverTcpBytesIntoJwgIntact(String peer) throws Exception {
+        Path file = Files.createTempFile("jwgt-bytes", ".bin");
+        try (Pair pair = pair(peer)) {
+            byte[] data = new byte[24 << 20];
+            new Random(42).nextBytes(data);
+            Files.write(file, data);
+            String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            pair.pingOk(pair.nsA(), Pair.INNER_B4);
+            Process receiver = new ProcessBuilder(pair.nsA().command("sh", "-c",
+                    "ncat -l --recv-only " + Pair.INNER_A4 + " " + BYTES_PORT + " | sha256sum"))
+                    .redirectErrorStream(true).start();
+            try {
+                Await.assertWithin(Duration.ofSeconds(5),
+                        () -> pair.nsA().exec("ss", "-Hltn", "sport", "=", ":" + BYTES_PORT).stdout().contains(":" + BYTES_PORT),
+                        () -> "ncat not listening in " + pair.nsA());
+                ExecResult sent = pair.nsB().exec(TCP_TIMEOUT, "sh", "-c",
+                        "ncat --send-only " + Pair.INNER_A4 + " " + BYTES_PORT + " < " + file);
+                assertTrue(sent.ok(), sent::describe);
+                assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "the receiver did not finish");
+                String got = new String(receiver.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                assertEquals(expected, got.split("\\s+")[0], () -> "bytes changed on the way\n" + pair.describe());
+            } finally {
+                receiver.descendants().forEach(ProcessHandle::destroyForcibly);
+                receiver.destroyForcibly();
+            }
+            if (Daemons.jwgIsReal()) {
+                pair.a().close();
+                Matcher coalesced = COALESCED.matcher(pair.a().log());
+                assertTrue(coalesced.find() && Long.parseLong(coalesced.group(2)) > 0, pair.a()::log);
+            }
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 
