@@ -37,6 +37,8 @@ final class DataPacket {
      * recorded when the packet is released after its send or TUN write.
      */
     long startNanos;
+    /** When it entered its peer's queue (System.nanoTime), for {@link Codel}. */
+    long queuedNanos;
     private int uses;
     /** False when the packet was given up before its crypto ran (queue full): skip, but in order. */
     boolean live;

@@ -90,7 +90,10 @@ final class DataPath {
         }
     }
 
-    /** Packets dropped for want of a slot in a peer's queue or the crypto queue. */
+    /**
+     * Packets dropped for want of a slot in a peer's queue or the crypto queue, or because they
+     * would have waited too long in the peer's queue ({@link Codel}).
+     */
     long queueDrops() {
         return dropped.get();
     }
@@ -100,7 +103,7 @@ final class DataPath {
         return noBuffer.get();
     }
 
-    /** Counts a packet its producer gave up because the peer's queue was full. */
+    /** Counts a packet its producer gave up because the peer's queue was full or congested. */
     void countQueueDrop() {
         dropped.incrementAndGet();
     }
@@ -197,9 +200,9 @@ final class DataPath {
      * tunnel's lock, in the same critical section as {@code Tunnel.reserve}, so that queue order
      * is counter order. False (counted) when the queue is full and the caller keeps the packet.
      */
-    boolean enqueueOutbound(PeerQueues peer, DataPacket p) {
+    boolean enqueueOutbound(PeerQueues peer, DataPacket p, long now) {
         p.peer = peer;
-        if (!peer.outbound.offer(p)) {
+        if (!peer.outbound.offer(p, now)) {
             dropped.incrementAndGet();
             return false;
         }
@@ -239,13 +242,14 @@ final class DataPath {
         p.out.put(datagram).flip();
         p.peer = peer;
         p.done = true;
-        peer.outbound.offer(p);
+        peer.outbound.offer(p, System.nanoTime());
     }
 
     /** Queues an inbound packet that passed {@code beginTransport} (event loop only, in arrival order). */
     boolean submitInbound(PeerQueues peer, DataPacket p, Worker worker) {
         p.peer = peer;
-        if (!peer.inbound.offer(p)) {
+        long now = System.nanoTime();
+        if (peer.inbound.congested(now) || !peer.inbound.offer(p, now)) {
             dropped.incrementAndGet();
             return false;
         }

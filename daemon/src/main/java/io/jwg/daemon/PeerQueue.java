@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * order on the workers; whoever completes one then drains the queue's finished head in order.
  * Only one thread drains at a time (a CAS flag), there is no thread per peer, and the drainer
  * re-checks after letting go so that a completion racing with its exit is never stranded.
+ * A producer asks {@link #congested} first: the queue turns packets away when it is full or when
+ * its packets wait too long ({@link Codel}), so one bulk flow cannot make every flow wait.
  */
 final class PeerQueue {
     /** wireguard-go QueueOutboundSize / QueueInboundSize. */
@@ -25,6 +27,7 @@ final class PeerQueue {
     private final DataPacket[] ring = new DataPacket[CAPACITY];
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Sink sink;
+    private final Codel codel = new Codel();
     private volatile long head;
     private volatile long tail;
 
@@ -32,12 +35,16 @@ final class PeerQueue {
         this.sink = sink;
     }
 
-    /** Appends a packet (one producer at a time, see above); false when the queue is full. */
-    boolean offer(DataPacket packet) {
+    /**
+     * Appends a packet queued at {@code now} (System.nanoTime; one producer at a time, see
+     * above); false when the queue is full.
+     */
+    boolean offer(DataPacket packet, long now) {
         long t = tail;
         if (t - head >= CAPACITY) {
             return false;
         }
+        packet.queuedNanos = now;
         ring[(int) (t & MASK)] = packet;
         tail = t + 1;
         return true;
@@ -45,6 +52,28 @@ final class PeerQueue {
 
     boolean isFull() {
         return tail - head >= CAPACITY;
+    }
+
+    /**
+     * Whether a packet arriving at {@code now} should be dropped: the queue is full, or
+     * {@link Codel} says its oldest packet has waited too long. The producer's call. The head
+     * may be delivered and its packet reused meanwhile; then the wait read is too short or
+     * zero, which at worst admits one packet that could have been dropped.
+     */
+    boolean congested(long now) {
+        long h = head;
+        long t = tail;
+        if (t - h >= CAPACITY) {
+            return true;
+        }
+        long wait = 0;
+        if (t != h) {
+            DataPacket oldest = ring[(int) (h & MASK)];
+            if (oldest != null) {
+                wait = now - oldest.queuedNanos;
+            }
+        }
+        return codel.shouldDrop(now, wait);
     }
 
     /** Delivers the finished packets at the head, in order, unless another thread already is. */

@@ -169,7 +169,8 @@ final class TunReader {
             device.drain(pending, worker);
         }
         PeerQueues queues = dataPath.queues(tunnel);
-        if (queues.outbound.isFull()) {
+        long now = System.nanoTime();
+        if (queues.outbound.congested(now)) { // before the counter is spent
             dataPath.countQueueDrop();
             dataPath.release(p);
             return tunnel;
@@ -177,7 +178,7 @@ final class TunReader {
         boolean queued;
         synchronized (tunnel) { // the counter and the place in the queue together: see Device.drain
             queued = tunnel.reserve(p.in, p.out.capacity(), p.seal) == Verdict.WRITE_TO_NETWORK
-                    && dataPath.enqueueOutbound(queues, p);
+                    && dataPath.enqueueOutbound(queues, p, now);
         }
         if (queued) {
             dataPath.sealOutbound(p, worker);

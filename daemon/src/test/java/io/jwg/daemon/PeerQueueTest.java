@@ -68,7 +68,7 @@ class PeerQueueTest {
             DataPacket p = new DataPacket(0, 16);
             p.reset();
             order.put(p, i);
-            while (!queue.offer(p)) {
+            while (!queue.offer(p, System.nanoTime())) {
                 Thread.onSpinWait();
             }
             work.put(p);
