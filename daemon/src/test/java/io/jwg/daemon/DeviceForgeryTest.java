@@ -1,17 +1,17 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.DevicePair.INNER_A;
+import static io.jwg.daemon.DevicePair.INNER_B;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jwg.core.crypto.X25519;
 import io.jwg.core.message.MessageType;
 import io.jwg.core.message.Transport;
 import io.jwg.core.noise.HandshakeState;
 import io.jwg.core.noise.Keypair;
-import io.jwg.core.routing.IpPrefix;
 import io.jwg.core.tunnel.DropReason;
 import io.jwg.core.tunnel.Engine;
 import io.jwg.core.tunnel.Tunnel;
@@ -25,7 +25,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -47,12 +46,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheck.class)
 class DeviceForgeryTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final String INNER_A = "10.9.0.1";
-    private static final String INNER_B = "10.9.0.2";
 
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private final Log log = new Log(Log.Level.VERBOSE, "test", new PrintStream(logs, true));
     private final List<byte[]> fromA = new CopyOnWriteArrayList<>();
+    private DevicePair pair;
     private InMemoryTun tunA;
     private InMemoryTun tunB;
     private Device a;
@@ -73,32 +71,18 @@ class DeviceForgeryTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        tunA = new InMemoryTun("tuna");
-        tunB = new InMemoryTun("tunb");
-        a = new Device(tunA, log);
-        b = new Device(tunB, log);
-        a.start();
-        b.start();
-        SecureRandom random = new SecureRandom();
-        byte[] key = new byte[32];
-        X25519.generatePrivateKey(random, key);
-        a.engine().setPrivateKey(key);
-        X25519.generatePrivateKey(random, key);
-        b.engine().setPrivateKey(key);
-        a.setListenPort(0);
-        b.setListenPort(0);
-        awaitTrue(() -> a.listenPort() != 0 && b.listenPort() != 0, "both devices bound");
+        pair = new DevicePair(log, "tuna", "tunb");
+        tunA = pair.tunA;
+        tunB = pair.tunB;
+        a = pair.a;
+        b = pair.b;
         InetAddress loopback = InetAddress.getLoopbackAddress();
         proxy = new DatagramSocket(new InetSocketAddress(loopback, 0));
         attacker = new DatagramSocket(new InetSocketAddress(loopback, 0));
         forwarder = Thread.ofPlatform().daemon().name("forgery-proxy").start(this::forward);
-        Tunnel toB = a.engine().addPeer(b.engine().publicKey());
-        Tunnel toA = b.engine().addPeer(a.engine().publicKey());
-        a.engine().allowedIps().insert(IpPrefix.parse(INNER_B + "/32"), toB);
-        b.engine().allowedIps().insert(IpPrefix.parse(INNER_A + "/32"), toA);
-        toB.setEndpoint(new InetSocketAddress(loopback, proxy.getLocalPort()));
-        a.peerChanged(toB);
-        b.peerChanged(toA);
+        // A reaches B only through the proxy, which records what A sends.
+        pair.toB.setEndpoint(new InetSocketAddress(loopback, proxy.getLocalPort()));
+        a.peerChanged(pair.toB);
     }
 
     @AfterEach
@@ -106,8 +90,7 @@ class DeviceForgeryTest {
         proxy.close();
         attacker.close();
         forwarder.join(TIMEOUT.toMillis());
-        a.close();
-        b.close();
+        pair.close();
     }
 
     /** The proxy: A's datagrams (recorded) to B, B's to A. */

@@ -1,5 +1,7 @@
 package io.jwg.daemon;
 
+import static io.jwg.daemon.DevicePair.INNER_A;
+import static io.jwg.daemon.DevicePair.INNER_B;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -29,8 +31,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LeakCheck.class)
 class DeviceTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final String INNER_A = "10.9.0.1";
-    private static final String INNER_B = "10.9.0.2";
 
     private final ByteArrayOutputStream logs = new ByteArrayOutputStream();
     private final Log log = new Log(Log.Level.VERBOSE, "test", new PrintStream(logs, true));
