@@ -349,9 +349,6 @@ final class DataPath {
                 release(p);
                 continue;
             }
-            if (writes.isFull()) {
-                writes.flush(device.tun(), this, device.log());
-            }
             writes.add(p);
         }
         writes.flush(device.tun(), this, device.log());

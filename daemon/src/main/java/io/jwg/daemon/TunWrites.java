@@ -21,12 +21,10 @@ final class TunWrites {
     private final int[] lengths = new int[TcpCoalescer.MAX_SEGMENTS];
     private int count;
 
-    /** Whether the batch is full and must be written before another packet is added. */
-    boolean isFull() {
-        return count == packets.length;
-    }
-
-    /** Adds a packet whose plaintext ({@link DataPacket#out}) goes to the TUN. */
+    /**
+     * Adds a packet whose plaintext ({@link DataPacket#out}) goes to the TUN; at most one
+     * delivery batch ({@link Worker#BATCH}, the drain's batch size) between flushes.
+     */
     void add(DataPacket p) {
         packets[count++] = p;
     }

@@ -35,6 +35,15 @@ final class InetChecksum {
         return sum;
     }
 
+    /**
+     * The unfolded TCP pseudo-header sum without the length: both addresses and the protocol of
+     * the IPv4 or IPv6 packet starting at absolute index {@code start}. Add the TCP length.
+     */
+    static long tcpPseudoHeader(ByteBuffer packet, int start, boolean v6) {
+        return v6 ? add(TsoSplitter.IPPROTO_TCP, packet, start + 8, 32)
+                : add(TsoSplitter.IPPROTO_TCP, packet, start + 12, 8);
+    }
+
     /** The 16-bit one's-complement sum of an unfolded {@code sum}. */
     static int fold(long sum) {
         while ((sum >>> 16) != 0) {

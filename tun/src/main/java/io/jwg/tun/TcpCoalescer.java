@@ -81,11 +81,6 @@ public final class TcpCoalescer {
         return count;
     }
 
-    /** Whether another packet fits in this batch. */
-    public boolean isFull() {
-        return count == packets.length;
-    }
-
     /** Adds the packet between {@code packet}'s position and limit; returns its index. */
     public int add(ByteBuffer packet) {
         if (packet.order() != ByteOrder.BIG_ENDIAN) {
@@ -169,8 +164,7 @@ public final class TcpCoalescer {
         if (pushed[i]) {
             p.put(tcp + TsoSplitter.TCP_FLAGS_OFFSET, (byte) (p.get(tcp + TsoSplitter.TCP_FLAGS_OFFSET) | TCP_PSH));
         }
-        long pseudo = v6 ? InetChecksum.add(TsoSplitter.IPPROTO_TCP, p, at + 8, 32)
-                : InetChecksum.add(TsoSplitter.IPPROTO_TCP, p, at + 12, 8);
+        long pseudo = InetChecksum.tcpPseudoHeader(p, at, v6);
         p.putShort(tcp + TsoSplitter.TCP_CHECKSUM_OFFSET, (short) InetChecksum.fold(pseudo + length - ip));
         hdr.flags = VirtioNetHdr.F_NEEDS_CSUM;
         hdr.gsoType = v6 ? VirtioNetHdr.GSO_TCPV6 : VirtioNetHdr.GSO_TCPV4;
@@ -288,8 +282,7 @@ public final class TcpCoalescer {
         int at = p.position();
         int ip = ipHeader[i];
         int tcpLength = p.remaining() - ip;
-        long sum = ip == TsoSplitter.IPV6_HEADER ? InetChecksum.add(TsoSplitter.IPPROTO_TCP, p, at + 8, 32)
-                : InetChecksum.add(TsoSplitter.IPPROTO_TCP, p, at + 12, 8);
+        long sum = InetChecksum.tcpPseudoHeader(p, at, ip == TsoSplitter.IPV6_HEADER);
         sum = InetChecksum.add(sum + tcpLength, p, at + ip, tcpLength);
         return InetChecksum.fold(sum) == 0xffff;
     }

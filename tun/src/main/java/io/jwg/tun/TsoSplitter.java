@@ -126,8 +126,7 @@ public final class TsoSplitter {
         this.segments = (length - headers + gsoSize - 1) / gsoSize;
         this.firstSeq = packet.getInt(start + ipHeader + TCP_SEQ_OFFSET);
         this.firstId = v6 ? 0 : packet.getShort(start + 4) & 0xffff;
-        this.pseudoSum = v6 ? InetChecksum.add(IPPROTO_TCP, packet, start + 8, 32)
-                : InetChecksum.add(IPPROTO_TCP, packet, start + 12, 8);
+        this.pseudoSum = InetChecksum.tcpPseudoHeader(packet, start, v6);
         return segments;
     }
 
