@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jwg.tests.support.Await;
+import io.jwg.tests.support.Daemon;
 import io.jwg.tests.support.Daemons;
 import io.jwg.tests.support.Environment;
 import io.jwg.tests.support.ExecResult;
 import io.jwg.tests.support.Iperf;
 import io.jwg.tests.support.Jwg;
+import io.jwg.tests.support.Netns;
 import io.jwg.tests.support.Pair;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -187,16 +190,47 @@ class DaemonThroughputTest {
         }
     }
 
+    /**
+     * The other way round from the jwg-plain cases: jwg with every offload and OpenSSL switched
+     * off against wireguard-go, TCP over IPv4 and IPv6 each way, every byte arriving.
+     */
+    @Test
+    void shouldTransferTcpWithOffloadsOffAgainstWireGuardGo() {
+        try (Pair pair = Pair.builder().a(DaemonThroughputTest::plainJwg).b(Daemons.wireguardGoFactory()).build()) {
+            for (String inner : new String[] {Pair.INNER_B4, Pair.INNER_B6}) {
+                pair.pingOk(pair.nsA(), inner);
+                long bytes = parseSize(TCP6_BYTES);
+                for (String[] args : new String[][] {{"-n", TCP6_BYTES}, {"-n", TCP6_BYTES, "-R"}}) {
+                    Iperf.Result result = Iperf.run(pair.nsB(), inner, pair.nsA(), TCP_TIMEOUT, args);
+                    report("TCP to " + inner + " jwg-plain <-> wireguard-go " + String.join(" ", args), result);
+                    DaemonInteropTest.assertTransfer(result, bytes, pair);
+                }
+            }
+            if (Daemons.jwgIsReal()) {
+                pair.a().close();
+                assertTrue(pair.a().log().contains("UDP GSO/GRO: off (JWG_UDP_OFFLOAD); TUN offloads: off (JWG_TUN_OFFLOAD)"),
+                        pair.a()::log);
+                assertFalse(pair.a().log().contains("TCP segments coalesced"), pair.a()::log);
+            }
+        }
+    }
+
     private static Pair pair(String peer) {
         return Pair.builder()
                 .a(Daemons.jwgFactory())
                 .b(switch (peer) {
                     case "jwg" -> Daemons.jwgFactory();
-                    case "jwg-plain" -> netns -> Daemons.jwgIsReal()
-                            ? Jwg.start(netns, Map.of("JWG_AEAD", "jdk", "JWG_UDP_OFFLOAD", "off", "JWG_TUN_OFFLOAD", "off")) : Daemons.jwg(netns);
+                    case "jwg-plain" -> DaemonThroughputTest::plainJwg;
                     default -> Daemons.wireguardGoFactory();
                 })
                 .build();
+    }
+
+    /** jwg with the JDK cipher and no UDP or TUN offloads (the fake daemon when jwg is not real). */
+    private static Daemon plainJwg(Netns netns) {
+        return Daemons.jwgIsReal()
+                ? Jwg.start(netns, Map.of("JWG_AEAD", "jdk", "JWG_UDP_OFFLOAD", "off", "JWG_TUN_OFFLOAD", "off"))
+                : Daemons.jwg(netns);
     }
 
     private static void report(String what, Iperf.Result result) {
