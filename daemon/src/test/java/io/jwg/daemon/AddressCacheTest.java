@@ -61,4 +61,19 @@ class AddressCacheTest {
             assertEquals(new InetSocketAddress("::1", port), cache.socketAddress(0, 1, port, 0));
         }
     }
+
+    @Test
+    void shouldKeepAsManyCollidingEndpointsAsASetHasWays() {
+        // One set: every key collides. Endpoints that alternate must not evict each other.
+        AddressCache cache = new AddressCache(1);
+        InetSocketAddress[] first = new InetSocketAddress[AddressCache.WAYS];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = cache.socketAddress(0, AddressCache.v4Low(0x7f00_0101 + i), 40_000 + i, 0);
+        }
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < first.length; i++) {
+                assertSame(first[i], cache.socketAddress(0, AddressCache.v4Low(0x7f00_0101 + i), 40_000 + i, 0));
+            }
+        }
+    }
 }
