@@ -59,6 +59,12 @@ final class DaemonCommand {
                 return fail("Failed to start: " + e.getMessage());
             }
         }
+        IoPriority ioPriority;
+        try {
+            ioPriority = IoPriority.parse(env.get(IoPriority.ENV), log);
+        } catch (IllegalArgumentException e) {
+            return fail(e.getMessage());
+        }
         SdNotify notify = SdNotify.fromEnvironment(env, log);
         String confPath = env.get("JWG_CONFIG_FILE");
         ConfFile conf = null;
@@ -78,7 +84,7 @@ final class DaemonCommand {
         }
         Device device;
         try {
-            device = new Device(tun, log);
+            device = new Device(tun, log, ioPriority);
         } catch (RuntimeException e) {
             tun.close();
             return fail("Failed to create device: " + message(e));

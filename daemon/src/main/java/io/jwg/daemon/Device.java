@@ -40,6 +40,7 @@ public final class Device implements UapiDevice, AutoCloseable {
     public static final int DEFAULT_MTU = 1420;
 
     private final Log log;
+    private final IoPriority ioPriority;
     private final TunDevice tun;
     private final Engine engine;
     private final UdpTransport udp;
@@ -61,14 +62,20 @@ public final class Device implements UapiDevice, AutoCloseable {
 
     /** A device over {@code tun}; call {@link #start()} to run it. */
     public Device(TunDevice tun, Log log) {
+        this(tun, log, IoPriority.NONE);
+    }
+
+    /** A device whose packet I/O threads run at {@code ioPriority}. */
+    Device(TunDevice tun, Log log, IoPriority ioPriority) {
         this.tun = tun;
         this.log = log;
+        this.ioPriority = ioPriority;
         this.engine = new Engine(new SystemNanoClock(), new SystemEpochNanoClock(), new SecureRandom());
         // Down until the TUN link is up and the socket bound, as wireguard-go starts.
         engine.down();
         this.handshakes = new HandshakeWorker(this);
         this.dataPath = new DataPath(this);
-        this.udp = new UdpTransport(log, () -> new InboundHandler(this, dataPath));
+        this.udp = new UdpTransport(log, () -> new InboundHandler(this, dataPath), ioPriority);
         this.tunReader = new TunReader(this, dataPath);
         this.housekeeping = new Housekeeping(this);
         this.stats = new DeviceStats(this, dataPath, handshakes);
@@ -95,6 +102,10 @@ public final class Device implements UapiDevice, AutoCloseable {
 
     Log log() {
         return log;
+    }
+
+    IoPriority ioPriority() {
+        return ioPriority;
     }
 
     TunDevice tun() {

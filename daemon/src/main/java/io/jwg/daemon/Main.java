@@ -26,6 +26,7 @@ public final class Main {
         {"JWG_AEAD=auto|openssl|jdk", "transport cipher (auto: OpenSSL's libcrypto if it passes a self-test)"},
         {"JWG_UDP_OFFLOAD=off", "no UDP GSO on send and GRO on receive"},
         {"JWG_TUN_OFFLOAD=off", "no TUN offloads (IFF_VNET_HDR): no TSO reads, no coalesced TCP writes"},
+        {"JWG_IO_NICE=N|off", "nice value of the UDP and TUN reader threads (default -5; off: unchanged)"},
         {"JWG_READY_FILE=PATH", "where the daemonizing launcher learns of readiness (set by it)"},
         {"JWG_JAVA_OPTS=OPTIONS", "JVM options for the launcher; when set, replace its defaults"},
         {"JWG_EXTRA_JAVA_OPTS=OPTIONS", "JVM options the launcher adds to its defaults"},

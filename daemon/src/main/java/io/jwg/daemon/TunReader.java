@@ -35,7 +35,7 @@ final class TunReader {
         this.device = device;
         this.dataPath = dataPath;
         this.segments = new TunSegments(device.tun().offloads());
-        this.thread = new DaemonThreads("jwg-tun-reader").newThread(this::run);
+        this.thread = new DaemonThreads("jwg-tun-reader", device.ioPriority()).newThread(this::run);
     }
 
     void start() {

@@ -35,13 +35,13 @@ final class UdpTransport implements AutoCloseable {
     private boolean ipv6;
     private int mark;
 
-    UdpTransport(Log log, Supplier<UdpSocket.Receiver> receiver) {
+    UdpTransport(Log log, Supplier<UdpSocket.Receiver> receiver, IoPriority priority) {
         if (!Epoll.isAvailable()) {
             throw new IllegalStateException("Netty's native epoll transport is unavailable: " + Epoll.unavailabilityCause());
         }
         this.log = log;
         this.receiver = receiver;
-        this.group = new MultiThreadIoEventLoopGroup(1, new DaemonThreads("jwg-udp"), EpollIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(1, new DaemonThreads("jwg-udp", priority), EpollIoHandler.newFactory());
         this.loop = group.next();
     }
 

@@ -21,7 +21,7 @@ class MainTest {
         String help = text(out);
         for (String variable : List.of("LOG_LEVEL", "WG_PROCESS_FOREGROUND", "WG_TUN_FD", "WG_UAPI_FD", "JWG_JAVA_OPTS",
                 "JWG_EXTRA_JAVA_OPTS", "JWG_CONFIG_FILE", "NOTIFY_SOCKET", "JWG_METRICS_ADDRESS", "JWG_HOME", "JWG_AEAD",
-                "JWG_UDP_OFFLOAD", "JWG_TUN_OFFLOAD", "JWG_READY_FILE")) {
+                "JWG_UDP_OFFLOAD", "JWG_TUN_OFFLOAD", "JWG_IO_NICE", "JWG_READY_FILE")) {
             // Named at the start of its own line and followed by an explanation.
             assertTrue(help.lines().anyMatch(line -> line.matches("  " + variable + "(=\\S*)? {2,}\\S.*")),
                     () -> variable + " is not explained:\n" + help);

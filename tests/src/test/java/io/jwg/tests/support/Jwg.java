@@ -124,6 +124,18 @@ public final class Jwg extends Daemon {
     }
 
     /**
+     * Starts {@code WRAPPER... bin/jwg -f ifname} (a command that execs the rest, e.g.
+     * {@code setpriv} or {@code prlimit}) with {@code env} added; the daemon's pid stays the
+     * wrapper's. Waits until its UAPI socket exists.
+     */
+    public static Jwg startUnder(Netns netns, String ifname, List<String> wrapper, Map<String, String> env) {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(executable().toString(), "-f", ifname));
+        return Setup.orClose(new Jwg(netns, ifname, command, env, logFile("jwg", ifname)),
+                daemon -> daemon.awaitSocket(START_TIMEOUT));
+    }
+
+    /**
      * Starts {@code bin/jwg -f ifname} with {@code JWG_CONFIG_FILE=conf} and waits until it
      * reports readiness (through {@code JWG_READY_FILE}, as the daemonizing launcher waits), which
      * it does only once the file is applied; throws with its one-line error if it fails.
