@@ -6,6 +6,7 @@ import static io.jwg.core.Constants.REKEY_TIMEOUT;
 import static io.jwg.core.Constants.REKEY_TIMEOUT_JITTER_MAX_MS;
 import static io.jwg.core.Constants.ZERO_KEY_MATERIAL_AFTER;
 
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
 /**
@@ -40,9 +41,22 @@ public final class PeerTimers {
     private boolean sentLastMinuteHandshake;
     private int persistentKeepaliveInterval;
 
-    /** Timers drawing handshake jitter from {@code random}. */
+    /**
+     * Timers drawing handshake jitter from {@code random}, which only the peer's lock holder
+     * uses. {@link #onDataSent} draws on every send that follows a receive, so under two-way
+     * traffic once per packet: it must be cheap and allocate nothing (a {@code SecureRandom}
+     * does neither; wireguard-go uses its runtime's fast generator for the same jitter).
+     */
     public PeerTimers(RandomGenerator random) {
         this.random = random;
+    }
+
+    /**
+     * Timers with their own fast generator, seeded from {@code seeds} (which may be slow: it is
+     * used once here).
+     */
+    public static PeerTimers seededFrom(RandomGenerator seeds) {
+        return new PeerTimers(new SplittableRandom(seeds.nextLong()));
     }
 
     private long jitter() {

@@ -62,7 +62,7 @@ public final class Tunnel {
         this.handshake = new Handshake(publicKey);
         this.keypairs = new Keypairs(engine.indexTable()::delete);
         this.cookieGenerator = new CookieGenerator(publicKey);
-        this.timers = new PeerTimers(engine.random());
+        this.timers = PeerTimers.seededFrom(engine.random());
         this.lastSentHandshake = now - Constants.REKEY_TIMEOUT - 1_000_000_000L;
         this.running = engine.isUp();
     }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jwg.core.Allocations;
 import io.jwg.core.Constants;
+import java.security.SecureRandom;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +14,30 @@ import org.junit.jupiter.api.Test;
 class PeerTimersTest {
     private static final long S = 1_000_000_000L;
     private final PeerTimers timers = new PeerTimers(new SplittableRandom(1));
+
+    @Test
+    void shouldDrawJitterOnEverySendAfterAReceiveWithoutAllocating() {
+        // Two-way traffic: every received packet disarms the new-handshake timer and the next
+        // send re-arms it with fresh jitter, so this runs once per packet on the data path.
+        PeerTimers seeded = PeerTimers.seededFrom(new SecureRandom());
+        java.util.Set<Long> deadlines = new java.util.HashSet<>();
+        for (int i = 0; i < 1_000; i++) {
+            seeded.onAnyAuthenticatedPacketReceived(0);
+            seeded.onDataSent(0);
+            long jitter = seeded.nextDeadline() - Constants.KEEPALIVE_TIMEOUT - Constants.REKEY_TIMEOUT;
+            assertTrue(jitter >= 0 && jitter < 334_000_000L, () -> "jitter " + jitter);
+            deadlines.add(jitter);
+        }
+        assertTrue(deadlines.size() > 250, () -> "jitter takes only " + deadlines.size() + " values of 334");
+
+        long before = Allocations.allocatedBytes();
+        for (int i = 0; i < 200_000; i++) {
+            seeded.onAnyAuthenticatedPacketReceived(i);
+            seeded.onDataSent(i);
+        }
+        long allocated = Allocations.allocatedBytes() - before;
+        assertTrue(allocated < 16_384, () -> allocated + " bytes for 200,000 sends after a receive");
+    }
 
     @Test
     void shouldStartWithNothingArmed() {
