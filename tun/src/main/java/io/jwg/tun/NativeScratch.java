@@ -1,13 +1,13 @@
 package io.jwg.tun;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
  * One thread's native helpers for TUN I/O: the address of the last direct buffer seen (so a
- * buffer used again costs no lookup and no allocation), a direct copy buffer for heap packets,
+ * buffer used again costs no lookup), a direct copy buffer for heap packets,
  * and the {@code struct iovec} blocks for {@code writev(2)} behind a virtio header. Never shared
  * between threads.
  */
@@ -32,7 +32,10 @@ final class NativeScratch {
     /** The native address of {@code direct}'s memory. */
     long of(ByteBuffer direct) {
         if (direct != buffer) {
-            address = Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+            // Not JNA's getDirectBufferPointer: its Pointer is allocated in native code, once
+            // per buffer change, i.e. per write of a packet from the daemon's pool. The
+            // segment here is scalar-replaced once compiled.
+            address = MemorySegment.ofBuffer(direct).address() - direct.position();
             buffer = direct;
         }
         return address;
