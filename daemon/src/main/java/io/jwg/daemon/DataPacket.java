@@ -6,8 +6,6 @@ import io.jwg.core.tunnel.SealJob;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 
 /**
  * One transport packet in flight on the data path (wireguard-go's {@code QueueOutboundElement}
@@ -53,7 +51,7 @@ final class DataPacket {
     void allocate(int capacity) {
         in = ByteBuffer.allocateDirect(capacity + Transport.OVERHEAD);
         out = ByteBuffer.allocateDirect(capacity + Transport.OVERHEAD + 16);
-        outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
+        outAddress = Libc.addressOf(out);
     }
 
     int capacity() {

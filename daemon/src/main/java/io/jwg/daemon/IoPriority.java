@@ -82,21 +82,16 @@ final class IoPriority {
     }
 
     /**
-     * Gives the calling thread this priority; false when the kernel refused (reported once in
-     * the verbose log). Linux applies {@code setpriority(PRIO_PROCESS, tid)} to one thread.
+     * Gives the calling thread this priority, or reports (once, in the verbose log) that the
+     * kernel refused. Linux applies {@code setpriority(PRIO_PROCESS, tid)} to one thread.
      */
-    boolean applyToCurrentThread() {
-        if (nice == 0) {
-            return true;
-        }
+    private void applyToCurrentThread() {
         try {
             setpriority(PRIO_PROCESS, gettid(), nice);
             report("Packet I/O threads run at nice " + nice);
-            return true;
         } catch (LastErrorException e) {
             report("Could not give the packet I/O threads nice " + nice + " (errno " + e.getErrorCode()
                     + ": needs CAP_SYS_NICE or LimitNICE=" + nice + "); they run at the default priority");
-            return false;
         }
     }
 

@@ -1,5 +1,8 @@
 package io.jwg.daemon;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
 /**
  * The Linux ABI values the daemon's socket code shares (x86_64/aarch64: the asm-generic
  * constants and the 64-bit struct layouts), in one place instead of one copy per caller.
@@ -47,5 +50,14 @@ final class Libc {
     static final int CMSG_HEADER = 16;
 
     private Libc() {
+    }
+
+    /**
+     * The native address of {@code direct}'s memory (its start, whatever its position). Through
+     * {@link MemorySegment}, which C2 scalar-replaces, not JNA's {@code getDirectBufferPointer},
+     * whose {@code Pointer} is allocated in native code on every call.
+     */
+    static long addressOf(ByteBuffer direct) {
+        return MemorySegment.ofBuffer(direct).address() - direct.position();
     }
 }

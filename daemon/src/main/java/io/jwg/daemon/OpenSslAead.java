@@ -160,8 +160,8 @@ final class OpenSslAead implements TransportAead {
         if (dst.remaining() < total + TAG || padding < 0 || padding > 16) {
             throw new IllegalStateException("ChaCha20-Poly1305 seal failed: output buffer too small");
         }
-        long in = address(src) + src.position();
-        long out = address(dst) + dst.position();
+        long in = Libc.addressOf(src) + src.position();
+        long out = Libc.addressOf(dst) + dst.position();
         try {
             rekey(k, counter, 1);
             check((int) UPDATE.invokeExact(ctx, out, outLength, in, length));
@@ -188,8 +188,8 @@ final class OpenSslAead implements TransportAead {
             src.position(src.limit());
             return false;
         }
-        long in = address(src) + src.position();
-        long out = address(dst) + dst.position();
+        long in = Libc.addressOf(src) + src.position();
+        long out = Libc.addressOf(dst) + dst.position();
         boolean ok;
         try {
             rekey(k, counter, 0);
@@ -221,10 +221,6 @@ final class OpenSslAead implements TransportAead {
             heapFallback = new ChaChaPoly();
         }
         return heapFallback;
-    }
-
-    private static long address(ByteBuffer direct) {
-        return MemorySegment.ofBuffer(direct).address() - direct.position();
     }
 
     private static void check(int rc) {

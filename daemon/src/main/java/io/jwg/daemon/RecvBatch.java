@@ -4,7 +4,6 @@ import static io.jwg.daemon.Libc.*;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
-import com.sun.jna.Pointer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -88,9 +87,9 @@ final class RecvBatch {
         int metaSize = controls + size * CONTROL_SIZE;
         meta = ByteBuffer.allocateDirect(metaSize + 8).alignedSlice(8).order(ByteOrder.nativeOrder());
         metaNetwork = meta.duplicate().order(ByteOrder.BIG_ENDIAN);
-        metaAddress = address(meta);
+        metaAddress = addressOf(meta);
         ByteBuffer data = ByteBuffer.allocateDirect(size * SLOT_STRIDE + 64).alignedSlice(64);
-        long dataAddress = address(data);
+        long dataAddress = addressOf(data);
         views = new ByteBuffer[size];
         for (int i = 0; i < size; i++) {
             views[i] = data.slice(i * SLOT_STRIDE, SLOT_SIZE);
@@ -103,10 +102,6 @@ final class RecvBatch {
             meta.putLong(iovec, dataAddress + (long) i * SLOT_STRIDE);
             meta.putLong(iovec + 8, SLOT_SIZE);
         }
-    }
-
-    private static long address(ByteBuffer direct) {
-        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 
     /** Datagrams per call. */

@@ -6,7 +6,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -107,9 +106,7 @@ final class UdpSender {
     Result send(int fd, boolean ipv6Socket, ByteBuffer datagram, InetSocketAddress destination, InetAddress source) {
         if (datagram != lastBuffer) {
             lastBuffer = datagram;
-            // MemorySegment, not JNA's getDirectBufferPointer, whose Pointer is allocated in
-            // native code on every buffer change; the segment is scalar-replaced once compiled.
-            lastBufferAddress = MemorySegment.ofBuffer(datagram).address() - datagram.position();
+            lastBufferAddress = addressOf(datagram);
         }
         if (destination != lastDestination) {
             if (!encodeDestination(destination, ipv6Socket)) {
