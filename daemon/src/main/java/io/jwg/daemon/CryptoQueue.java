@@ -1,7 +1,6 @@
 package io.jwg.daemon;
 
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,7 +24,6 @@ final class CryptoQueue {
      * parallelism gains there; bursts deeper than that still fan out over every core.
      */
     static final int WAKE_DEPTH = Math.max(1, Integer.getInteger("jwg.cryptoWakeDepth", 32));
-    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int MAX_WORKERS = 256;
 
     /** Runs one packet's crypto on the calling thread with its own {@link Worker}. */
@@ -74,7 +72,11 @@ final class CryptoQueue {
         }
     }
 
-    /** A worker thread's loop: help, then sleep until woken; returns when interrupted. */
+    /**
+     * A worker thread's loop: help, then sleep until woken; returns when interrupted. The sleep
+     * has no timeout: a waker always unparks the worker whose flag it claimed, and the producer
+     * helps until the queue is empty, so an idle daemon's workers never wake for nothing.
+     */
     void serve(Worker worker) {
         int slot;
         synchronized (this) {
@@ -91,7 +93,7 @@ final class CryptoQueue {
                 flag.set(false);
                 continue;
             }
-            LockSupport.parkNanos(this, IDLE_NANOS);
+            LockSupport.park(this);
             flag.set(false);
         }
     }

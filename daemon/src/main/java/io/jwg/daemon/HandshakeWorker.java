@@ -127,7 +127,8 @@ final class HandshakeWorker {
         while (running) {
             Slot slot;
             try {
-                slot = queue.poll(200, TimeUnit.MILLISECONDS);
+                // Idle, nothing to summarise: sleep until a handshake comes (stop() interrupts).
+                slot = packetLog.pending() ? queue.poll(200, TimeUnit.MILLISECONDS) : queue.take();
             } catch (InterruptedException e) {
                 break;
             }

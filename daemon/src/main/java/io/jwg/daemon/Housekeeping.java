@@ -14,7 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Housekeeping {
     private static final long MAX_SLEEP_MILLIS = 100;
-    private static final long LINK_PROBE_MILLIS = 100;
+    /** wireguard-go's probe cadence; rtnetlink events ({@link LinkEvents}) cover the rest at once. */
+    private static final long LINK_PROBE_MILLIS = 1000;
 
     private final Device device;
     private final Thread thread;

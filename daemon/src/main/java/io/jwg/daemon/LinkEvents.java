@@ -6,6 +6,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Listens for rtnetlink link messages ({@code RTMGRP_LINK}) in the daemon's network namespace and
@@ -13,13 +14,19 @@ import com.sun.jna.Pointer;
  * at the next periodic probe (wireguard-go's netlink listener). It cannot see a TUN that was moved
  * into another namespace; the periodic probe covers that case. Failure to open the socket is not
  * fatal: the probe alone still works, only slower.
+ *
+ * <p>The thread sleeps in {@code poll(2)} on the socket and an eventfd that {@link #close} signals,
+ * so an idle daemon's listener never wakes for nothing.
  */
 final class LinkEvents implements AutoCloseable {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int NETLINK_ROUTE = 0;
     private static final int RTMGRP_LINK = 1;
-    private static final int SO_RCVTIMEO = 20;
+    private static final int EFD_CLOEXEC = 0x80000;
+    private static final int POLLIN = 1;
+    private static final int POLLFD_SIZE = 8;
+    private static final int ENOBUFS = 105;
     private static final int BUFFER = 16_384;
 
     static {
@@ -30,21 +37,33 @@ final class LinkEvents implements AutoCloseable {
 
     private static native int bind(int fd, Pointer address, int length);
 
-    private static native int setsockopt(int fd, int level, int name, Pointer value, int length);
-
     private static native long recv(int fd, Pointer buffer, long length, int flags);
+
+    private static native int eventfd(int initial, int flags);
+
+    private static native int poll(Pointer fds, long count, int timeoutMillis);
+
+    private static native long write(int fd, Pointer buffer, long length);
 
     private static native int close(int fd);
 
     private final int fd;
+    private final int wakeFd;
     private final Memory buffer = new Memory(BUFFER);
+    private final Memory pollFds = new Memory(2L * POLLFD_SIZE);
     private final Runnable onEvent;
     private final Thread thread;
-    private volatile boolean running = true;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LinkEvents(int fd, Runnable onEvent) {
+    private LinkEvents(int fd, int wakeFd, Runnable onEvent) {
         this.fd = fd;
+        this.wakeFd = wakeFd;
         this.onEvent = onEvent;
+        pollFds.clear();
+        pollFds.setInt(0, fd);
+        pollFds.setShort(4, (short) POLLIN);
+        pollFds.setInt(POLLFD_SIZE, wakeFd);
+        pollFds.setShort(POLLFD_SIZE + 4, (short) POLLIN);
         this.thread = new DaemonThreads("jwg-netlink").newThread(this::run);
     }
 
@@ -59,31 +78,51 @@ final class LinkEvents implements AutoCloseable {
         address.clear();
         address.setShort(0, (short) AF_NETLINK);
         address.setInt(8, RTMGRP_LINK);
-        Memory timeout = new Memory(16);
-        timeout.setLong(0, 0);
-        timeout.setLong(8, 200_000); // 200 ms, so close() is noticed
-        if (bind(fd, address, 12) < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16) < 0) {
+        if (bind(fd, address, 12) < 0) {
             log.error("Failed to bind netlink socket: errno " + Native.getLastError() + "; probing link state only");
             close(fd);
             return null;
         }
-        LinkEvents events = new LinkEvents(fd, onEvent);
+        int wakeFd = eventfd(0, EFD_CLOEXEC);
+        if (wakeFd < 0) {
+            log.error("Failed to create eventfd: errno " + Native.getLastError() + "; probing link state only");
+            close(fd);
+            return null;
+        }
+        LinkEvents events = new LinkEvents(fd, wakeFd, onEvent);
         events.thread.start();
         return events;
     }
 
     private void run() {
-        while (running) {
-            long n = recv(fd, buffer, BUFFER, 0);
-            if (n > 0 && running) {
-                onEvent.run();
+        // Only close()'s signal ends the loop, so the fds are closed after its write, never before.
+        while (true) {
+            pollFds.setShort(6, (short) 0);
+            pollFds.setShort(POLLFD_SIZE + 6, (short) 0);
+            if (poll(pollFds, 2, -1) < 0) {
+                continue; // EINTR
+            }
+            if ((pollFds.getShort(POLLFD_SIZE + 6) & POLLIN) != 0) {
+                break;
+            }
+            if (pollFds.getShort(6) != 0) {
+                long n = recv(fd, buffer, BUFFER, MSG_DONTWAIT);
+                // ENOBUFS: messages were lost, so the state may have changed without one.
+                if ((n > 0 || n < 0 && Native.getLastError() == ENOBUFS) && !closed.get()) {
+                    onEvent.run();
+                }
             }
         }
         close(fd);
+        close(wakeFd);
     }
 
     @Override
     public void close() {
-        running = false;
+        if (closed.compareAndSet(false, true)) {
+            Memory one = new Memory(8);
+            one.setLong(0, 1);
+            write(wakeFd, one, 8);
+        }
     }
 }

@@ -34,6 +34,11 @@ final class LogLimiter {
         return false;
     }
 
+    /** Whether a summary line is waiting for its window to end (so {@link #flush} is due). */
+    synchronized boolean pending() {
+        return suppressed > 0;
+    }
+
     /** Prints the summary of a window that is over; called periodically so the last one is not lost. */
     synchronized void flush() {
         roll(System.nanoTime());
