@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -51,12 +52,10 @@ public final class UapiServer implements AutoCloseable {
      * @param idleTimeout     how long a blocking read or write of one connection may take
      * @param lockedLimit     how long one set operation may keep streaming under the config lock
      * @param maxConnections  connections served at once
-     * @param watchInterval   how often the socket file is checked for deletion
      */
-    public record Options(Duration idleTimeout, Duration lockedLimit, int maxConnections, Duration watchInterval) {
-        /** 15 s idle, 120 s locked streaming, 64 connections, checked every 200 ms. */
-        public static final Options DEFAULT = new Options(Duration.ofSeconds(15), Duration.ofSeconds(120), 64,
-                Duration.ofMillis(200));
+    public record Options(Duration idleTimeout, Duration lockedLimit, int maxConnections) {
+        /** 15 s idle, 120 s locked streaming, 64 connections. */
+        public static final Options DEFAULT = new Options(Duration.ofSeconds(15), Duration.ofSeconds(120), 64);
     }
 
     private final UapiDevice device;
@@ -67,10 +66,13 @@ public final class UapiServer implements AutoCloseable {
     private final ServerSocketChannel channel; // null when adopted
     private final int adoptedFd;              // -1 when bound here
     private final Set<UapiConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Reaps expired connections while there are any; the file check's fallback. Idle: asleep. */
     private final ScheduledExecutorService timer;
+    private final SocketFileWatch watch; // null when there is no file of ours
+    private final long reapMillis;
+    private ScheduledFuture<?> reaper; // guarded by connections; scheduled only while some are open
     private final Thread acceptor;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean deletedFired = new AtomicBoolean();
 
     private UapiServer(UapiDevice device, Path socketPath, Object fileKey, Options options, Runnable onSocketDeleted,
             ServerSocketChannel channel, int adoptedFd) {
@@ -81,13 +83,9 @@ public final class UapiServer implements AutoCloseable {
         this.onSocketDeleted = onSocketDeleted;
         this.channel = channel;
         this.adoptedFd = adoptedFd;
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("uapi-timer").factory());
-        long reap = Math.max(10, Math.min(options.idleTimeout().toMillis() / 4, 250));
-        timer.scheduleWithFixedDelay(this::reap, reap, reap, TimeUnit.MILLISECONDS);
-        if (fileKey != null) {
-            long watch = options.watchInterval().toMillis();
-            timer.scheduleWithFixedDelay(this::watch, watch, watch, TimeUnit.MILLISECONDS);
-        }
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("uapi-timer-" + socketPath.getFileName()).factory());
+        this.reapMillis = Math.max(10, Math.min(options.idleTimeout().toMillis() / 4, 250));
+        this.watch = fileKey == null ? null : new SocketFileWatch(socketPath, fileKey, this::socketGone, timer);
         this.acceptor = Thread.ofPlatform().daemon().name("uapi-accept-" + socketPath.getFileName())
                 .start(channel != null ? this::acceptChannels : this::acceptFds);
     }
@@ -221,7 +219,12 @@ public final class UapiServer implements AutoCloseable {
             connection.close();
             return;
         }
-        connections.add(connection);
+        synchronized (connections) {
+            connections.add(connection);
+            if (reaper == null) {
+                reaper = timer.scheduleWithFixedDelay(this::reap, reapMillis, reapMillis, TimeUnit.MILLISECONDS);
+            }
+        }
         threads.name("uapi-conn").start(() -> {
             try {
                 connection.run();
@@ -238,23 +241,17 @@ public final class UapiServer implements AutoCloseable {
                 LOG.fine("UAPI client timed out");
             }
         }
+        synchronized (connections) {
+            if (connections.isEmpty() && reaper != null) {
+                reaper.cancel(false);
+                reaper = null;
+            }
+        }
     }
 
-    private void watch() {
-        Object current;
-        try {
-            current = Files.readAttributes(socketPath, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (IOException e) {
-            current = null;
-        }
-        if (!fileKey.equals(current) && !closed.get() && deletedFired.compareAndSet(false, true)) {
-            LOG.info(() -> "UAPI socket " + socketPath + " was removed");
-            try {
-                onSocketDeleted.run();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "socket-deleted callback failed", e);
-            }
+    private void socketGone() {
+        if (!closed.get()) {
+            onSocketDeleted.run();
         }
     }
 
@@ -263,6 +260,9 @@ public final class UapiServer implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (watch != null) {
+            watch.close();
         }
         timer.shutdownNow();
         try {
@@ -287,9 +287,7 @@ public final class UapiServer implements AutoCloseable {
         }
         if (fileKey != null) {
             try {
-                Object current = Files.readAttributes(socketPath, java.nio.file.attribute.BasicFileAttributes.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-                if (fileKey.equals(current)) {
+                if (fileKey.equals(SocketFileWatch.currentKey(socketPath))) {
                     Files.delete(socketPath);
                 }
             } catch (IOException e) {

@@ -253,8 +253,7 @@ class UapiProtocolTest {
     @Test
     void shouldDropAnIdleClientWithoutBlockingOthers() throws IOException {
         server.close();
-        server = UapiServer.bind(dir, "wgu0", device, new UapiServer.Options(Duration.ofMillis(300), Duration.ofSeconds(5), 4,
-                Duration.ofMillis(50)), () -> { });
+        server = UapiServer.bind(dir, "wgu0", device, new UapiServer.Options(Duration.ofMillis(300), Duration.ofSeconds(5), 4), () -> { });
         try (Client stalled = new Client(server.socketPath())) {
             stalled.send("set=1\nlisten_port=3"); // the line never ends, so it is never applied
             assertEquals("errno=0\n\n", get()); // not blocked by the stalled section

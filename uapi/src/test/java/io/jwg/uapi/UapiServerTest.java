@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The socket file's life: permissions, stale and live sockets, deletion, inherited descriptors. */
 class UapiServerTest {
-    private static final UapiServer.Options FAST = new UapiServer.Options(Duration.ofSeconds(5), Duration.ofSeconds(5), 8,
-            Duration.ofMillis(20));
+    private static final UapiServer.Options FAST = new UapiServer.Options(Duration.ofSeconds(5), Duration.ofSeconds(5), 8);
 
     @TempDir
     Path tmp;
@@ -82,6 +81,20 @@ class UapiServerTest {
     }
 
     @Test
+    void shouldScheduleNothingWhileNoClientIsConnected() throws Exception {
+        try (UapiServer server = UapiServer.bind(tmp, "wgs5", new TestDevice(), FAST, () -> { })) {
+            Thread timer = thread("uapi-timer-wgs5.sock");
+            // Untimed wait: no periodic check of the socket file (inotify watches it), no reaper.
+            awaitState(timer, Thread.State.WAITING);
+            try (UapiProtocolTest.Client client = new UapiProtocolTest.Client(server.socketPath())) {
+                client.send("get=1\n\n");
+                awaitState(timer, Thread.State.TIMED_WAITING); // reaping while a client is connected
+            }
+            awaitState(timer, Thread.State.WAITING); // and no longer once it is gone
+        }
+    }
+
+    @Test
     void shouldServeAnInheritedListeningDescriptor() throws IOException {
         Path path = tmp.resolve("wgs4.sock");
         ServerSocketChannel parent = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -112,5 +125,18 @@ class UapiServerTest {
                 }
             }).map(fd -> Integer.parseInt(fd.getFileName().toString())).findFirst().orElseThrow();
         }
+    }
+
+    private static Thread thread(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no thread " + name));
+    }
+
+    private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (thread.getState() != state && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(state, thread.getState(), thread.getName());
     }
 }
