@@ -7,13 +7,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One thread for everything periodic: the protocol timers of every tunnel (woken at the earliest
- * deadline, at most {@value #MAX_SLEEP_MILLIS} ms apart) and the TUN's link state and MTU,
- * probed every {@value #LINK_PROBE_MILLIS} ms so that a TUN moved into another namespace is
- * still followed (as wireguard-go's zero-length-write probe does).
+ * One thread for everything periodic: the protocol timers of every tunnel and the TUN's link
+ * state and MTU, probed every {@value #LINK_PROBE_MILLIS} ms so that a TUN moved into another
+ * namespace is still followed (as wireguard-go's zero-length-write probe does).
+ *
+ * <p>It wakes at the earliest deadline, and at least every {@value #MAX_SLEEP_MILLIS} ms to see
+ * deadlines that other threads armed meanwhile (they do not announce them). That is never late:
+ * no timer is armed less than a second ahead (the shortest is a persistent keepalive of 1 s,
+ * {@code PeerTimers}), so a deadline armed just after this thread went to sleep is seen at the
+ * next wake-up, before it falls due. Output a tunnel holds back (a handshake initiation within
+ * its rate limit, say) is retried every {@value #PENDING_RETRY_MILLIS} ms.
  */
 final class Housekeeping {
-    private static final long MAX_SLEEP_MILLIS = 100;
+    private static final long MAX_SLEEP_MILLIS = 1000;
+    private static final long PENDING_RETRY_MILLIS = 100;
     /** wireguard-go's probe cadence; rtnetlink events ({@link LinkEvents}) cover the rest at once. */
     private static final long LINK_PROBE_MILLIS = 1000;
 
@@ -63,6 +70,10 @@ final class Housekeeping {
                 if (now - deadline >= 0 || tunnel.hasPendingOutput()) {
                     device.drain(tunnel, worker);
                     deadline = tunnel.nextDeadline();
+                    long retry = now + TimeUnit.MILLISECONDS.toNanos(PENDING_RETRY_MILLIS);
+                    if (retry - deadline < 0 && tunnel.hasPendingOutput()) {
+                        deadline = retry;
+                    }
                 }
                 if (deadline - earliest < 0) {
                     earliest = deadline;
