@@ -34,10 +34,17 @@ final class Libc {
 
     static final int MSG_DONTWAIT = 0x40;
 
+    static final short POLLIN = 1;
+    static final short POLLOUT = 4;
+    /** {@code struct pollfd}: int fd, short events, short revents. */
+    static final int POLLFD_SIZE = 8;
+    static final int EFD_CLOEXEC = 0x80000;
+
     static final int EINTR = 4;
     static final int EIO = 5;
     static final int EAGAIN = 11;
     static final int EINVAL = 22;
+    static final int ENOBUFS = 105;
 
     static final int MSG_NAME = 0;
     static final int MSG_NAMELEN = 8;

@@ -23,10 +23,6 @@ final class LinkEvents implements AutoCloseable {
     private static final int SOCK_RAW = 3;
     private static final int NETLINK_ROUTE = 0;
     private static final int RTMGRP_LINK = 1;
-    private static final int EFD_CLOEXEC = 0x80000;
-    private static final int POLLIN = 1;
-    private static final int POLLFD_SIZE = 8;
-    private static final int ENOBUFS = 105;
     private static final int BUFFER = 16_384;
 
     static {
@@ -61,9 +57,9 @@ final class LinkEvents implements AutoCloseable {
         this.onEvent = onEvent;
         pollFds.clear();
         pollFds.setInt(0, fd);
-        pollFds.setShort(4, (short) POLLIN);
+        pollFds.setShort(4, POLLIN);
         pollFds.setInt(POLLFD_SIZE, wakeFd);
-        pollFds.setShort(POLLFD_SIZE + 4, (short) POLLIN);
+        pollFds.setShort(POLLFD_SIZE + 4, POLLIN);
         this.thread = new DaemonThreads("jwg-netlink").newThread(this::run);
     }
 

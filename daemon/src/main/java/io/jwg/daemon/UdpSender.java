@@ -25,7 +25,6 @@ import java.nio.ByteBuffer;
  * that replying to many sources in turn, as to a flood with cookie replies, allocates nothing.
  */
 final class UdpSender {
-    private static final short POLLOUT = 4;
     /** How long a full socket buffer may block a sender before the datagram is dropped. */
     private static final int FULL_BUFFER_WAIT_MILLIS = 100;
 

@@ -92,10 +92,15 @@ final class SocketFileWatch implements AutoCloseable {
         }
     }
 
+    /** The file key (device and inode) of what is at {@code path}, not following a symlink. */
+    static Object fileKey(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
     /** The file key at {@code path} now, or null when nothing is there. */
     static Object currentKey(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return fileKey(path);
         } catch (IOException e) {
             return null;
         }

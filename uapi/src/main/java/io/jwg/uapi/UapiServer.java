@@ -118,9 +118,7 @@ public final class UapiServer implements AutoCloseable {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot rename a socket into " + directory, e);
             }
-            Object key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-            return new UapiServer(device, path, key, options, onSocketDeleted, server, -1);
+            return new UapiServer(device, path, SocketFileWatch.fileKey(path), options, onSocketDeleted, server, -1);
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -142,8 +140,7 @@ public final class UapiServer implements AutoCloseable {
         Path path = socketPath(directory, ifname);
         Object key = null;
         try {
-            key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            key = SocketFileWatch.fileKey(path);
         } catch (NoSuchFileException e) {
             // nothing at the usual path to watch or remove
         }
