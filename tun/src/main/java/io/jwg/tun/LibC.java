@@ -25,7 +25,9 @@ final class LibC {
     static final int EFD_CLOEXEC = O_CLOEXEC;
 
     static final int AF_INET = 2;
+    static final int AF_UNIX = 1;
     static final int SOCK_DGRAM = 2;
+    static final int SOCK_SEQPACKET = 5;
     static final int SOCK_CLOEXEC = O_CLOEXEC;
 
     static final int CLONE_NEWNET = 0x40000000;
@@ -75,6 +77,9 @@ final class LibC {
     static native int eventfd(int initval, int flags);
 
     static native int socket(int domain, int type, int protocol);
+
+    /** {@code sv} receives the two fds. */
+    static native int socketpair(int domain, int type, int protocol, int[] sv);
 
     static native int setns(int fd, int nstype);
 

@@ -67,8 +67,11 @@ public final class LinuxTun implements TunDevice {
 
     private final int fd;
     private final int wakeFd;
+    /** Null for a {@link TunStandIn}, which has no interface to ask. */
     private final NetnsSocket ioctlSocket;
     private final boolean vnetHeaders;
+    /** A {@link TunStandIn}'s MTU; unused on a TUN interface. */
+    private volatile int standInMtu;
     /** Single reader: its pollfd pair {tun, wake} and eventfd counter live here. */
     private final Memory pollFds = new Memory(2L * LibC.POLLFD_SIZE);
     private final Memory wakeValue = new Memory(Long.BYTES);
@@ -82,12 +85,13 @@ public final class LinuxTun implements TunDevice {
     /** Reader only: the last {@link #tryRead} found nothing, so {@link #read} polls before reading. */
     private boolean drained;
 
-    private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd, boolean vnetHeaders) {
+    private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd, boolean vnetHeaders, int standInMtu) {
         this.fd = fd;
         this.vnetHeaders = vnetHeaders;
         this.name = name;
         this.ioctlSocket = ioctlSocket;
         this.wakeFd = wakeFd;
+        this.standInMtu = standInMtu;
         this.writer = new TunWriter(this, fd, vnetHeaders);
         pollFds.clear();
         pollFds.setInt(0, fd);
@@ -185,11 +189,27 @@ public final class LinuxTun implements TunDevice {
             throw new IOException("cannot create eventfd: " + LibC.describe(LibC.errno()));
         }
         try {
-            return new LinuxTun(fd, current.name(), NetnsSocket.open(), wakeFd, vnetHeaders);
+            return new LinuxTun(fd, current.name(), NetnsSocket.open(), wakeFd, vnetHeaders, 0);
         } catch (IOException | RuntimeException | Error e) {
             LibC.close(wakeFd);
             throw e;
         }
+    }
+
+    /**
+     * The device end of a {@link TunStandIn}: {@code fd} is a packet socket, not a TUN. On
+     * success this object owns the fd; on failure the caller still does.
+     */
+    static LinuxTun standIn(int fd, String name, int mtu, boolean vnetHeaders) throws IOException {
+        int fileFlags = LibC.fcntl(fd, LibC.F_GETFL, 0);
+        if (fileFlags < 0 || LibC.fcntl(fd, LibC.F_SETFL, fileFlags | LibC.O_NONBLOCK) < 0) {
+            throw new IOException("cannot make the stand-in fd non-blocking: " + LibC.describe(LibC.errno()));
+        }
+        int wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (wakeFd < 0) {
+            throw new IOException("cannot create eventfd: " + LibC.describe(LibC.errno()));
+        }
+        return new LinuxTun(fd, name, null, wakeFd, vnetHeaders, mtu);
     }
 
     private static String hintForOpen(int errno) {
@@ -218,7 +238,7 @@ public final class LinuxTun implements TunDevice {
     /** The interface's current name (re-read from the kernel; renames are seen). */
     @Override
     public String name() {
-        if (enter()) {
+        if (ioctlSocket != null && enter()) {
             try {
                 IfReq current = new IfReq();
                 if (LibC.ioctl(fd, TUNGETIFF, current.memory) == 0) {
@@ -233,12 +253,19 @@ public final class LinuxTun implements TunDevice {
 
     @Override
     public int mtu() throws IOException {
+        if (ioctlSocket == null) {
+            return standInMtu;
+        }
         IfReq request = interfaceIoctl(SIOCGIFMTU, 0, "read the MTU of");
         return request.intValue();
     }
 
     @Override
     public void setMtu(int mtu) throws IOException {
+        if (ioctlSocket == null) {
+            standInMtu = mtu;
+            return;
+        }
         interfaceIoctl(SIOCSIFMTU, mtu, "set the MTU to " + mtu + " on");
     }
 
@@ -270,6 +297,9 @@ public final class LinuxTun implements TunDevice {
     public LinkState linkState() throws IOException {
         if (gone) {
             return LinkState.GONE;
+        }
+        if (ioctlSocket == null) {
+            return LinkState.UP;
         }
         enterOrThrow();
         try {
@@ -516,7 +546,9 @@ public final class LinuxTun implements TunDevice {
 
     /** Runs exactly once: by the last user out after {@link #close()}. */
     private void releaseFds() {
-        ioctlSocket.close();
+        if (ioctlSocket != null) {
+            ioctlSocket.close();
+        }
         LibC.close(fd);
         LibC.close(wakeFd);
     }
