@@ -3,7 +3,7 @@ package io.jwg.daemon;
 import io.jwg.core.crypto.X25519;
 import io.jwg.core.routing.IpPrefix;
 import io.jwg.core.tunnel.Tunnel;
-import io.jwg.tun.InMemoryTun;
+import io.jwg.tun.TunStandIn;
 import io.jwg.uapi.UapiServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,17 +24,33 @@ import java.time.Duration;
  * {@code jwg --train}: the training run for the JDK's ahead-of-time cache (JEP 483/515). The
  * launcher runs it once per build with {@code -XX:AOTCacheOutput}; every later start then finds
  * the classes it needs already loaded and linked, which is what brings launch-to-ready under a
- * second. It walks the start-up path without root: two devices over in-memory TUNs and loopback
- * UDP, a UAPI socket in a temporary directory, a handshake and some packets.
+ * second. It walks the start-up path without root: two devices over {@link TunStandIn}s and
+ * loopback UDP, a UAPI socket in a temporary directory, a handshake, then packets.
+ *
+ * <p>The packets are there for the profiles the cache keeps (JEP 515). With them, and
+ * {@code -XX:+AOTCompileEagerly} at start (see bin/jwg), a new daemon compiles its packet path as
+ * its classes initialize instead of interpreting it until enough traffic made it hot: sparse
+ * traffic, such as pings a second apart, would otherwise stay interpreted for minutes, at about
+ * 1 ms more per packet on each side. So the training runs the path a sparse flow takes (one
+ * packet at a time, {@value #ROUND_TRIPS} round trips) and a burst, through the same
+ * {@code LinuxTun} code a TUN interface uses.
  */
 final class Training {
+    /** Enough for the one-packet path to reach C2 (tier 4) in training. */
+    static final int ROUND_TRIPS = 20_000;
+    private static final int BURST = 1_000;
+    private static final int MTU = 1420;
+
     private Training() {
     }
 
     static int run(PrintStream err) {
         Log log = new Log(Log.Level.SILENT, "train", new PrintStream(OutputStream.nullOutputStream()));
         Path dir = null;
-        try (Device a = new Device(new InMemoryTun("traina"), log); Device b = new Device(new InMemoryTun("trainb"), log)) {
+        try (TunStandIn kernelA = TunStandIn.open("traina", MTU, true);
+                TunStandIn kernelB = TunStandIn.open("trainb", MTU, true);
+                Device a = new Device(kernelA.device(), log);
+                Device b = new Device(kernelB.device(), log)) {
             dir = Files.createTempDirectory("jwg-train");
             a.start();
             b.start();
@@ -50,26 +67,46 @@ final class Training {
                 Tunnel toB = a.engine().addPeer(b.engine().publicKey());
                 Tunnel toA = b.engine().addPeer(a.engine().publicKey());
                 a.engine().allowedIps().insert(IpPrefix.parse("10.0.0.2/32"), toB);
+                a.engine().allowedIps().insert(IpPrefix.parse("fd00::2/128"), toB);
                 b.engine().allowedIps().insert(IpPrefix.parse("10.0.0.1/32"), toA);
+                b.engine().allowedIps().insert(IpPrefix.parse("fd00::1/128"), toA);
                 toB.setEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort()));
-                InMemoryTun tunA = (InMemoryTun) a.tun();
-                InMemoryTun tunB = (InMemoryTun) b.tun();
-                byte[] packet = new byte[1400];
-                packet[0] = 0x45;
-                packet[2] = (byte) (1400 >> 8);
-                packet[3] = (byte) (1400 & 0xff);
-                packet[9] = 17;
-                packet[12] = 10;
-                packet[15] = 1;
-                packet[16] = 10;
-                packet[19] = 2;
-                tunA.inject(packet);
-                tunB.take(Duration.ofSeconds(5)); // after the handshake
-                for (int i = 0; i < 1_000; i++) {
-                    tunA.inject(packet);
-                    if (tunB.poll() == null) {
-                        Thread.onSpinWait();
+                byte[][] pings = {packet(84, 1, 2), packet6(104, 1, 2)};
+                byte[][] pongs = {packet(84, 2, 1), packet6(104, 2, 1)};
+                // What the kernel sends on its own once a link is up: router solicitations to
+                // ff02::2, which no peer routes; they must not be news to the compiled code.
+                byte[] solicitation = packet6(56, 1, 0);
+                kernelA.inject(pings[0]);
+                if (kernelB.take(Duration.ofSeconds(5)) == null) { // after the handshake
+                    throw new IOException("no packet came through the training tunnel");
+                }
+                InetSocketAddress toBEndpoint = toB.endpoint();
+                Strangers strangers = new Strangers(a.listenPort(), b.listenPort());
+                for (int i = 0; i < ROUND_TRIPS; i++) {
+                    if (i == ROUND_TRIPS / 2) { // from now on IPv4 only, as many configurations are
+                        a.engine().allowedIps().remove(IpPrefix.parse("fd00::2/128"), toB);
+                        b.engine().allowedIps().remove(IpPrefix.parse("fd00::1/128"), toA);
                     }
+                    int family = i < ROUND_TRIPS / 2 ? i & 1 : 0;
+                    kernelA.inject(pings[family]);
+                    kernelB.take(Duration.ofSeconds(1));
+                    kernelB.inject(pongs[family]);
+                    kernelA.take(Duration.ofSeconds(1));
+                    if (i % 16 == 0) {
+                        kernelA.inject(solicitation);
+                        kernelB.inject(solicitation);
+                        strangers.knock();
+                    }
+                    if (i % 256 == 0) { // as `wg set … endpoint`: the next packet picks a source anew
+                        toB.setEndpoint(toBEndpoint);
+                    }
+                }
+                byte[] full = packet(MTU, 1, 2);
+                for (int i = 0; i < BURST; i++) {
+                    kernelA.inject(full);
+                }
+                while (kernelB.take(Duration.ofMillis(200)) != null) {
+                    // drain what arrived; the burst may lose some, as it would on a real link
                 }
                 exchange(uapi.socketPath(), "get=1\n\n");
             }
@@ -92,6 +129,69 @@ final class Training {
                 }
             }
         }
+    }
+
+    /** An IPv4 UDP packet of {@code length} bytes from 10.0.0.{@code from} to 10.0.0.{@code to}. */
+    private static byte[] packet(int length, int from, int to) {
+        byte[] packet = new byte[length];
+        packet[0] = 0x45;
+        packet[2] = (byte) (length >> 8);
+        packet[3] = (byte) length;
+        packet[9] = 17;
+        packet[12] = 10;
+        packet[15] = (byte) from;
+        packet[16] = 10;
+        packet[19] = (byte) to;
+        return packet;
+    }
+
+    /**
+     * Datagrams from ports no peer uses, each from a new one and to one of many loopback
+     * addresses: what scanners and stale peers send a real daemon, and what makes its caches of
+     * source and local addresses miss, as a daemon's first packets do. Both devices drop them.
+     */
+    private static final class Strangers {
+        private final int[] ports;
+        private final ByteBuffer junk = ByteBuffer.wrap(new byte[] {1, 0, 0, 0, 0, 0, 0, 0});
+        private int next;
+
+        Strangers(int... ports) {
+            this.ports = ports;
+        }
+
+        void knock() {
+            int n = next++;
+            byte[] local = {127, 0, 0, (byte) (1 + n % 200)};
+            try (DatagramChannel channel = DatagramChannel.open()) {
+                channel.send(junk.rewind(), new InetSocketAddress(InetAddress.getByAddress(local), ports[n % ports.length]));
+            } catch (IOException e) {
+                // a training detail, not worth failing the run over
+            }
+        }
+    }
+
+    /**
+     * An IPv6 UDP packet of {@code length} bytes from fd00::{@code from} to fd00::{@code to}, or
+     * to ff02::2 (all routers) when {@code to} is 0.
+     */
+    private static byte[] packet6(int length, int from, int to) {
+        byte[] packet = new byte[length];
+        packet[0] = 0x60;
+        packet[4] = (byte) ((length - 40) >> 8);
+        packet[5] = (byte) (length - 40);
+        packet[6] = 17;
+        packet[7] = 64;
+        packet[8] = (byte) 0xfd;
+        packet[23] = (byte) from;
+        if (to == 0) {
+            packet[24] = (byte) 0xff;
+            packet[25] = 0x02;
+            packet[39] = 2;
+        } else {
+            packet[24] = (byte) 0xfd;
+            packet[39] = (byte) to;
+        }
+        return packet;
     }
 
     private static void exchange(Path socket, String request) throws IOException {

@@ -69,46 +69,59 @@ final class TunReader {
                 }
                 continue;
             }
-            if (!engine.isUp()) {
-                // A TUN only yields packets once it is up: do not wait for the next probe.
-                device.probeLinkNow();
-            }
-            Tunnel pending = null;
-            boolean waited = false;
-            int packets = 0;
-            while (true) {
-                int count = segments.begin(readBuffer);
-                for (int i = 0; i < count; i++) {
-                    // The burst's first packet may wait for a buffer; later ones are dropped without.
-                    DataPacket p = waited ? dataPath.acquire(segments.length(i)) : acquireWaiting(segments.length(i));
-                    if (p == null) {
-                        if (device.isClosed()) {
-                            return;
-                        }
-                        continue; // counted by the pool
-                    }
-                    waited = true;
-                    segments.copy(i, p.in);
-                    pending = process(engine, p, pending);
-                }
-                packets += Math.max(count, 1);
-                if (packets >= BURST) {
-                    break;
-                }
-                length = read(tun, false);
-                if (length <= 0) {
-                    if (length == TunDevice.CLOSED) {
-                        closed();
-                        return;
-                    }
-                    break;
-                }
-            }
-            dataPath.helpOutbound(worker);
-            if (pending != null) {
-                device.drain(pending, worker);
+            if (!burst(tun, engine)) {
+                return;
             }
         }
+    }
+
+    /**
+     * Handles the packet just read and whatever else is ready, up to {@link #BURST} packets;
+     * false once the device closed. A method of its own because {@link #run} is entered once:
+     * under sparse traffic its loop never gets hot enough to be compiled, so what it does
+     * itself runs in the interpreter, while this is compiled like any other method.
+     */
+    private boolean burst(TunDevice tun, Engine engine) {
+        if (!engine.isUp()) {
+            // A TUN only yields packets once it is up: do not wait for the next probe.
+            device.probeLinkNow();
+        }
+        Tunnel pending = null;
+        boolean waited = false;
+        int packets = 0;
+        while (true) {
+            int count = segments.begin(readBuffer);
+            for (int i = 0; i < count; i++) {
+                // The burst's first packet may wait for a buffer; later ones are dropped without.
+                DataPacket p = waited ? dataPath.acquire(segments.length(i)) : acquireWaiting(segments.length(i));
+                if (p == null) {
+                    if (device.isClosed()) {
+                        return false;
+                    }
+                    continue; // counted by the pool
+                }
+                waited = true;
+                segments.copy(i, p.in);
+                pending = process(engine, p, pending);
+            }
+            packets += Math.max(count, 1);
+            if (packets >= BURST) {
+                break;
+            }
+            int length = read(tun, false);
+            if (length <= 0) {
+                if (length == TunDevice.CLOSED) {
+                    closed();
+                    return false;
+                }
+                break;
+            }
+        }
+        dataPath.helpOutbound(worker);
+        if (pending != null) {
+            device.drain(pending, worker);
+        }
+        return true;
     }
 
     /**
