@@ -63,6 +63,8 @@ class InstallTest {
         assertTrue(version.stderr().isEmpty(), () -> "the installed launcher must not build: " + version.describe());
         assertTrue(Files.isRegularFile(installation.prefix().resolve("lib/jwg/jwg.aot")),
                 "no ahead-of-time cache made at install time (the sandboxed service cannot write one)");
+        assertTrue(Files.isRegularFile(installation.prefix().resolve("lib/jwg/jwg.aot.opts")),
+                "no eager-compilation options recorded beside the cache (this JDK accepts them)");
     }
 
     @Test
