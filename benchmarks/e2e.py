@@ -6,6 +6,8 @@ each round, in alternating order, this builds two network namespaces joined by a
 starts one daemon in each, configures them with `wg`, and measures through the tunnel:
 
   launch to ready      the daemonizing launcher's run time (returns once TUN and socket exist)
+  RTT sparse, cold     right after the handshake, before any other traffic: ping, 40 echoes
+                       250 ms apart (a fresh daemon serving light traffic): p50 / p90
   RTT idle             UDP echo round trips (RttProbe, HdrHistogram): p50 / p99 / p99.9
   TCP 1 and 4 streams  iperf3, receiver's rate
   UDP 1380 B           iperf3 unlimited rate: received rate and loss
@@ -13,8 +15,8 @@ starts one daemon in each, configures them with `wg`, and measures through the t
   CPU per GB           both daemons' user+sys seconds per GB received during the TCP tests
   peak RSS             VmHWM of each daemon at the end of the round
 
-Each round starts fresh daemons and gives them WARM seconds of TCP traffic before measuring
-(jwg's JIT compiles the data path during the first seconds; --warm 0 measures cold daemons).
+Each round starts fresh daemons, measures the sparse RTT, then gives them WARM seconds of TCP
+traffic before the rest (--warm 0 measures everything on cold daemons).
 The table shows the medians over the rounds, the baseline beside each figure and the ratio;
 --json writes every figure of every round too, for comparison between commits.
 
@@ -53,6 +55,8 @@ METRICS = [
     ("tcp4_mbps", "TCP 4 streams", "Mbit/s", True),
     ("udp_mbps", "UDP 1380 B received", "Mbit/s", True),
     ("udp_loss_pct", "UDP 1380 B loss", "%", False),
+    ("rtt_sparse_p50_us", "RTT sparse, cold p50", "us", False),
+    ("rtt_sparse_p90_us", "RTT sparse, cold p90", "us", False),
     ("rtt_idle_p50_us", "RTT idle p50", "us", False),
     ("rtt_idle_p99_us", "RTT idle p99", "us", False),
     ("rtt_idle_p999_us", "RTT idle p99.9", "us", False),
@@ -201,6 +205,15 @@ def rtt(count, interval_us):
 _java = None
 
 
+def sparse_rtt(count=40, interval="0.25"):
+    """Percentiles (us) of ping round trips through the tunnel, `interval` seconds apart."""
+    out = run(netns(0, "ping", "-n", "-c", str(count), "-i", interval, "-W", "2", INNER[1]), check=False).stdout
+    times = sorted(float(t) * 1000 for t in re.findall(r"time=([0-9.]+) ms", out))
+    if not times:
+        return float("nan"), float("nan")
+    return times[(len(times) - 1) // 2], times[min(len(times) - 1, int(len(times) * 0.9))]
+
+
 def java():
     global _java
     if _java is None:
@@ -214,6 +227,7 @@ def measure(pair, seconds, warm, probes):
     pids, launch = setup(impls)
     try:
         m = {"launch_ms": launch[0], "launch_b_ms": launch[1]}
+        m["rtt_sparse_p50_us"], m["rtt_sparse_p90_us"] = sparse_rtt()
         if warm > 0:
             tcp(1, warm)
         idle = rtt(probes, 2000)
