@@ -180,14 +180,7 @@ public final class LinuxTun implements TunDevice {
             throw new IOException("cannot enable checksum and segmentation offloads on " + current.name() + ": "
                     + LibC.describe(LibC.errno()) + " (JWG_TUN_OFFLOAD=off turns them off)");
         }
-        int fileFlags = LibC.fcntl(fd, LibC.F_GETFL, 0);
-        if (fileFlags < 0 || LibC.fcntl(fd, LibC.F_SETFL, fileFlags | LibC.O_NONBLOCK) < 0) {
-            throw new IOException("cannot make the TUN fd non-blocking: " + LibC.describe(LibC.errno()));
-        }
-        int wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (wakeFd < 0) {
-            throw new IOException("cannot create eventfd: " + LibC.describe(LibC.errno()));
-        }
+        int wakeFd = nonBlockingWithWakeFd(fd);
         try {
             return new LinuxTun(fd, current.name(), NetnsSocket.open(), wakeFd, vnetHeaders, 0);
         } catch (IOException | RuntimeException | Error e) {
@@ -201,15 +194,20 @@ public final class LinuxTun implements TunDevice {
      * success this object owns the fd; on failure the caller still does.
      */
     static LinuxTun standIn(int fd, String name, int mtu, boolean vnetHeaders) throws IOException {
+        return new LinuxTun(fd, name, null, nonBlockingWithWakeFd(fd), vnetHeaders, mtu);
+    }
+
+    /** Makes {@code fd} non-blocking and returns a new eventfd for waking its reader. */
+    private static int nonBlockingWithWakeFd(int fd) throws IOException {
         int fileFlags = LibC.fcntl(fd, LibC.F_GETFL, 0);
         if (fileFlags < 0 || LibC.fcntl(fd, LibC.F_SETFL, fileFlags | LibC.O_NONBLOCK) < 0) {
-            throw new IOException("cannot make the stand-in fd non-blocking: " + LibC.describe(LibC.errno()));
+            throw new IOException("cannot make the TUN fd non-blocking: " + LibC.describe(LibC.errno()));
         }
         int wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         if (wakeFd < 0) {
             throw new IOException("cannot create eventfd: " + LibC.describe(LibC.errno()));
         }
-        return new LinuxTun(fd, name, null, wakeFd, vnetHeaders, mtu);
+        return wakeFd;
     }
 
     private static String hintForOpen(int errno) {
