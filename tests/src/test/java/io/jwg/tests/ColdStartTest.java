@@ -7,15 +7,14 @@ import io.jwg.tests.support.Daemons;
 import io.jwg.tests.support.Environment;
 import io.jwg.tests.support.Exec;
 import io.jwg.tests.support.ExecResult;
-import io.jwg.tests.support.Pair;
 import io.jwg.tests.support.Jwg;
+import io.jwg.tests.support.Pair;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +53,7 @@ class ColdStartTest {
         try (Pair pair = Pair.builder().a(Jwg::start).b(Daemons.wireguardGoFactory()).build()) {
             long pid = pair.a().pid();
             String commandLine = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
-            Assumptions.assumeTrue(commandLine.contains("-XX:AOTCache="),
+            assertTrue(commandLine.contains("-XX:AOTCache="),
                     "the launcher ran without its ahead-of-time cache (JWG_JAVA_OPTS set?): " + commandLine);
             assertTrue(commandLine.contains("-XX:+AOTCompileEagerly"),
                     "the launcher must start the daemon with eager compilation from the cache's profiles: " + commandLine);
