@@ -67,9 +67,11 @@ final class Training {
                 Tunnel toB = a.engine().addPeer(b.engine().publicKey());
                 Tunnel toA = b.engine().addPeer(a.engine().publicKey());
                 a.engine().allowedIps().insert(IpPrefix.parse("10.0.0.2/32"), toB);
-                a.engine().allowedIps().insert(IpPrefix.parse("fd00::2/128"), toB);
+                IpPrefix v6OfB = IpPrefix.parse("fd00::2/128");
+                IpPrefix v6OfA = IpPrefix.parse("fd00::1/128");
+                a.engine().allowedIps().insert(v6OfB, toB);
                 b.engine().allowedIps().insert(IpPrefix.parse("10.0.0.1/32"), toA);
-                b.engine().allowedIps().insert(IpPrefix.parse("fd00::1/128"), toA);
+                b.engine().allowedIps().insert(v6OfA, toA);
                 toB.setEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort()));
                 byte[][] pings = {packet(84, 1, 2), packet6(104, 1, 2)};
                 byte[][] pongs = {packet(84, 2, 1), packet6(104, 2, 1)};
@@ -84,8 +86,8 @@ final class Training {
                 Strangers strangers = new Strangers(a.listenPort(), b.listenPort());
                 for (int i = 0; i < ROUND_TRIPS; i++) {
                     if (i == ROUND_TRIPS / 2) { // from now on IPv4 only, as many configurations are
-                        a.engine().allowedIps().remove(IpPrefix.parse("fd00::2/128"), toB);
-                        b.engine().allowedIps().remove(IpPrefix.parse("fd00::1/128"), toA);
+                        a.engine().allowedIps().remove(v6OfB, toB);
+                        b.engine().allowedIps().remove(v6OfA, toA);
                     }
                     int family = i < ROUND_TRIPS / 2 ? i & 1 : 0;
                     kernelA.inject(pings[family]);

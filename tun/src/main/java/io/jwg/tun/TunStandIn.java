@@ -26,7 +26,8 @@ public final class TunStandIn implements Closeable {
 
     private final LinuxTun device;
     private final int kernelFd;
-    private final boolean offloads;
+    /** Bytes of virtio header before each packet: {@link VirtioNetHdr#SIZE} with offloads, else 0. */
+    private final int header;
     private final Memory buffer = new Memory(MAX_PACKET);
     private final Memory pollFd = new Memory(LibC.POLLFD_SIZE);
     private boolean closed;
@@ -34,7 +35,7 @@ public final class TunStandIn implements Closeable {
     private TunStandIn(LinuxTun device, int kernelFd, boolean offloads) {
         this.device = device;
         this.kernelFd = kernelFd;
-        this.offloads = offloads;
+        this.header = offloads ? VirtioNetHdr.SIZE : 0;
         pollFd.clear();
         pollFd.setInt(0, kernelFd);
         pollFd.setShort(4, LibC.POLLIN);
@@ -65,7 +66,6 @@ public final class TunStandIn implements Closeable {
 
     /** Hands {@code packet} to the device's reader, as the kernel routing it into the TUN would. */
     public void inject(byte[] packet) throws IOException {
-        int header = offloads ? VirtioNetHdr.SIZE : 0;
         if (packet.length == 0 || packet.length + header > MAX_PACKET) {
             throw new IllegalArgumentException("cannot inject a " + packet.length + "-byte packet");
         }
@@ -96,7 +96,6 @@ public final class TunStandIn implements Closeable {
                 if (n < 0 && LibC.errno() != LibC.EINTR) {
                     throw new IOException("cannot read the device's packet: " + LibC.describe(LibC.errno()));
                 }
-                int header = offloads ? VirtioNetHdr.SIZE : 0;
                 if (n == 0) {
                     return null; // the device end is closed
                 }
