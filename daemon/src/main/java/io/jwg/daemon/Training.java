@@ -32,12 +32,16 @@ import java.time.Duration;
  * its classes initialize instead of interpreting it until enough traffic made it hot: sparse
  * traffic, such as pings a second apart, would otherwise stay interpreted for minutes, at about
  * 1 ms more per packet on each side. So the training runs the path a sparse flow takes (one
- * packet at a time, {@value #ROUND_TRIPS} round trips) and a burst, through the same
- * {@code LinuxTun} code a TUN interface uses.
+ * packet at a time, {@value #ROUND_TRIPS} round trips), a burst, and {@value #SETTLE_ROUND_TRIPS}
+ * round trips more, through the same {@code LinuxTun} code a TUN interface uses; then it waits
+ * for the JIT to finish what that queued ({@link JitQuiet}), since the cache records only
+ * compilations done when the run ends.
  */
 final class Training {
     /** Enough for the one-packet path to reach C2 (tier 4) in training. */
     static final int ROUND_TRIPS = 20_000;
+    /** After the burst: enough for what it deoptimized to reach C2 again. */
+    static final int SETTLE_ROUND_TRIPS = 10_000;
     private static final int BURST = 1_000;
     private static final int MTU = 1420;
 
@@ -73,36 +77,15 @@ final class Training {
                 b.engine().allowedIps().insert(IpPrefix.parse("10.0.0.1/32"), toA);
                 b.engine().allowedIps().insert(v6OfA, toA);
                 toB.setEndpoint(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.listenPort()));
-                byte[][] pings = {packet(84, 1, 2), packet6(104, 1, 2)};
-                byte[][] pongs = {packet(84, 2, 1), packet6(104, 2, 1)};
-                // What the kernel sends on its own once a link is up: router solicitations to
-                // ff02::2, which no peer routes; they must not be news to the compiled code.
-                byte[] solicitation = packet6(56, 1, 0);
-                kernelA.inject(pings[0]);
+                kernelA.inject(packet(84, 1, 2));
                 if (kernelB.take(Duration.ofSeconds(5)) == null) { // after the handshake
                     throw new IOException("no packet came through the training tunnel");
                 }
-                InetSocketAddress toBEndpoint = toB.endpoint();
-                Strangers strangers = new Strangers(a.listenPort(), b.listenPort());
-                for (int i = 0; i < ROUND_TRIPS; i++) {
-                    if (i == ROUND_TRIPS / 2) { // from now on IPv4 only, as many configurations are
-                        a.engine().allowedIps().remove(v6OfB, toB);
-                        b.engine().allowedIps().remove(v6OfA, toA);
-                    }
-                    int family = i < ROUND_TRIPS / 2 ? i & 1 : 0;
-                    kernelA.inject(pings[family]);
-                    kernelB.take(Duration.ofSeconds(1));
-                    kernelB.inject(pongs[family]);
-                    kernelA.take(Duration.ofSeconds(1));
-                    if (i % 16 == 0) {
-                        kernelA.inject(solicitation);
-                        kernelB.inject(solicitation);
-                        strangers.knock();
-                    }
-                    if (i % 256 == 0) { // as `wg set … endpoint`: the next packet picks a source anew
-                        toB.setEndpoint(toBEndpoint);
-                    }
-                }
+                Sparse sparse = new Sparse(kernelA, kernelB, toB, new Strangers(a.listenPort(), b.listenPort()));
+                sparse.roundTrips(ROUND_TRIPS / 2, true);
+                a.engine().allowedIps().remove(v6OfB, toB); // from now on IPv4 only, as many configurations are
+                b.engine().allowedIps().remove(v6OfA, toA);
+                sparse.roundTrips(ROUND_TRIPS / 2, false);
                 byte[] full = packet(MTU, 1, 2);
                 for (int i = 0; i < BURST; i++) {
                     kernelA.inject(full);
@@ -110,6 +93,12 @@ final class Training {
                 while (kernelB.take(Duration.ofMillis(200)) != null) {
                     // drain what arrived; the burst may lose some, as it would on a real link
                 }
+                // The burst takes branches one packet at a time never does, and the JIT drops the
+                // code it had compiled for the sparse path (deoptimization). Without more sparse
+                // traffic that code was recompiled only by C1 when the run ended, and the cache
+                // kept C1 profiles (tier 3) for it: a daemon then ran it C1-compiled at start.
+                sparse.roundTrips(SETTLE_ROUND_TRIPS, false);
+                JitQuiet.await(Duration.ofSeconds(10));
                 exchange(uapi.socketPath(), "get=1\n\n");
             }
             return 0;
@@ -145,6 +134,51 @@ final class Training {
         packet[16] = 10;
         packet[19] = (byte) to;
         return packet;
+    }
+
+    /**
+     * One packet at a time each way, as a sparse flow (pings) sends them, with what else a real
+     * daemon sees between them now and then: router solicitations no peer routes, datagrams from
+     * strangers, and `wg set … endpoint` (the next packet then picks a source address anew).
+     */
+    private static final class Sparse {
+        private final TunStandIn kernelA;
+        private final TunStandIn kernelB;
+        private final Tunnel toB;
+        private final InetSocketAddress toBEndpoint;
+        private final Strangers strangers;
+        private final byte[][] pings = {packet(84, 1, 2), packet6(104, 1, 2)};
+        private final byte[][] pongs = {packet(84, 2, 1), packet6(104, 2, 1)};
+        // What the kernel sends on its own once a link is up: router solicitations to ff02::2,
+        // which no peer routes; they must not be news to the compiled code.
+        private final byte[] solicitation = packet6(56, 1, 0);
+
+        Sparse(TunStandIn kernelA, TunStandIn kernelB, Tunnel toB, Strangers strangers) {
+            this.kernelA = kernelA;
+            this.kernelB = kernelB;
+            this.toB = toB;
+            this.toBEndpoint = toB.endpoint();
+            this.strangers = strangers;
+        }
+
+        /** {@code count} round trips, alternating IPv4 and IPv6 when {@code dualStack}. */
+        void roundTrips(int count, boolean dualStack) throws IOException {
+            for (int i = 0; i < count; i++) {
+                int family = dualStack ? i & 1 : 0;
+                kernelA.inject(pings[family]);
+                kernelB.take(Duration.ofSeconds(1));
+                kernelB.inject(pongs[family]);
+                kernelA.take(Duration.ofSeconds(1));
+                if (i % 16 == 0) {
+                    kernelA.inject(solicitation);
+                    kernelB.inject(solicitation);
+                    strangers.knock();
+                }
+                if (i % 256 == 0) {
+                    toB.setEndpoint(toBEndpoint);
+                }
+            }
+        }
     }
 
     /**
