@@ -248,8 +248,11 @@ public final class Device implements UapiDevice, AutoCloseable {
         }
     }
 
-    /** Link state from the TUN: up binds the socket and starts the peers, down undoes it. */
-    void setLinkUp(boolean up) {
+    /**
+     * Link state from the TUN, observed at {@code observedEpochNanos} (real time): up binds the
+     * socket and starts the peers, down undoes it.
+     */
+    void setLinkUp(boolean up, long observedEpochNanos) {
         synchronized (configLock) {
             if (up == linkUp || closed.get()) {
                 return;
@@ -260,7 +263,7 @@ public final class Device implements UapiDevice, AutoCloseable {
                 int wanted = listenPort;
                 listenPort = 0; // as in setListenPort
                 try {
-                    listenPort = udp.bind(wanted);
+                    listenPort = udp.bind(wanted, observedEpochNanos);
                 } catch (IOException e) {
                     log.error("Unable to update bind: " + e.getMessage());
                 }
@@ -272,6 +275,11 @@ public final class Device implements UapiDevice, AutoCloseable {
                 log.debug("Interface state was Up, requested Down, now Down");
                 engine.down();
                 udp.closeChannel();
+                try {
+                    udp.standBy(listenPort);
+                } catch (IOException e) {
+                    log.error("Unable to hold the port while down: " + e.getMessage());
+                }
             }
         }
     }
@@ -334,14 +342,16 @@ public final class Device implements UapiDevice, AutoCloseable {
     @Override
     public void setListenPort(int port) throws IOException {
         synchronized (configLock) {
-            listenPort = port;
-            if (linkUp) {
-                listenPort = 0; // stays 0 if the bind fails: wireguard-go then reports no port
-                listenPort = udp.bind(port);
-                stickySources.clear();
-                for (Tunnel tunnel : engine.peers()) {
-                    drain(tunnel, configWorker);
-                }
+            listenPort = 0; // stays 0 if the bind fails: wireguard-go then reports no port
+            if (!linkUp) {
+                udp.standBy(port); // held, not read, while down
+                listenPort = port;
+                return;
+            }
+            listenPort = udp.bind(port);
+            stickySources.clear();
+            for (Tunnel tunnel : engine.peers()) {
+                drain(tunnel, configWorker);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.jwg.daemon;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.tun.TunDevice;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -86,8 +87,13 @@ final class Housekeeping {
         }
     }
 
-    /** Probes the link now (the TUN reader saw a packet while the device was down). */
-    synchronized void probeLink() {
+    /** Probes the link now (a netlink event, or the TUN reader saw a packet while the device was down). */
+    void probeLink() {
+        Instant now = Instant.now(); // before waiting for the lock: when the link was seen as it is
+        probeLink(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    }
+
+    private synchronized void probeLink(long observedEpochNanos) {
         TunDevice tun = device.tun();
         try {
             TunDevice.LinkState state = tun.linkState();
@@ -101,7 +107,7 @@ final class Housekeeping {
                 device.log().debug("MTU updated: " + mtu);
                 device.engine().setMtu(mtu);
             }
-            device.setLinkUp(state == TunDevice.LinkState.UP);
+            device.setLinkUp(state == TunDevice.LinkState.UP, observedEpochNanos);
         } catch (IOException e) {
             if (!device.isClosed()) {
                 device.log().error("Failed to probe TUN device: " + e.getMessage());

@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * Sends go through {@link UdpSender} on {@link #fd()}; buffer sizes and the fwmark through
  * {@link SocketOptions}.
  *
- * <p>Lifecycle: {@link #open} binds and registers; {@link #close} (any thread, idempotent)
+ * <p>Lifecycle: {@link #open} binds and registers ({@link #bindOnly} binds, and
+ * {@link #startReceiving} registers later); {@link #close} (any thread, idempotent)
  * unregisters and closes the file descriptor on the event loop, so never under a running read.
  * Closing from inside the receiver takes effect when the current wake-up ends, delivering
  * nothing more. After {@code close()} the descriptor number may be reused by the process: stop
@@ -131,15 +132,27 @@ final class UdpSocket implements AutoCloseable {
      * @throws IOException when the socket cannot be created, configured, bound or registered
      */
     static UdpSocket open(IoEventLoop loop, int port, Receiver receiver) throws IOException {
-        return open(loop, port, receiver, true);
+        UdpSocket socket = bindOnly(loop, port, receiver, true);
+        socket.startReceiving();
+        return socket;
     }
 
     /** Like {@link #open}, but an {@code AF_INET} socket, as on a kernel without IPv6. */
     static UdpSocket openIpv4Only(IoEventLoop loop, int port, Receiver receiver) throws IOException {
-        return open(loop, port, receiver, false);
+        UdpSocket socket = bindOnly(loop, port, receiver, false);
+        socket.startReceiving();
+        return socket;
     }
 
-    private static UdpSocket open(IoEventLoop loop, int port, Receiver receiver, boolean tryIpv6) throws IOException {
+    /**
+     * Like {@link #open} but not yet reading: datagrams wait in the kernel's receive queue until
+     * {@link #startReceiving}. {@link #close} works either way.
+     */
+    static UdpSocket bindOnly(IoEventLoop loop, int port, Receiver receiver) throws IOException {
+        return bindOnly(loop, port, receiver, true);
+    }
+
+    private static UdpSocket bindOnly(IoEventLoop loop, int port, Receiver receiver, boolean tryIpv6) throws IOException {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port " + port);
         }
@@ -173,7 +186,6 @@ final class UdpSocket implements AutoCloseable {
             closeQuietly(new FileDescriptor(fd));
             throw e;
         }
-        socket.register();
         return socket;
     }
 
@@ -220,8 +232,11 @@ final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /** Registers with the loop and arms EPOLLIN (on the loop); on failure closes the socket. */
-    private void register() throws IOException {
+    /**
+     * Registers with the loop and arms EPOLLIN (on the loop), so datagrams already queued are
+     * read at once; on failure closes the socket. Once per socket.
+     */
+    void startReceiving() throws IOException {
         Future<IoRegistration> registered = loop.register(handle).awaitUninterruptibly();
         if (!registered.isSuccess()) {
             closeQuietly(fd);

@@ -13,9 +13,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
- * The device's UDP socket: one dual-stack {@link UdpSocket} on a Netty epoll event loop, bound
- * when the interface goes up, rebound live when the listen port changes, closed when it goes
- * down. It receives with recvmmsg and each datagram's local address (for the sticky source);
+ * The device's UDP socket: one dual-stack {@link UdpSocket} on a Netty epoll event loop, reading
+ * while the interface is up, rebound live when the listen port changes. While the interface is
+ * down a configured port is held by a socket that does not read (see {@link #standBy}). It receives with recvmmsg and each datagram's local address (for the sticky source);
  * sends go out through {@link UdpSender} on its file descriptor, from whichever thread produced
  * them. Needs Netty's native epoll transport (jwg is Linux-only: its TUN is /dev/net/tun).
  */
@@ -24,6 +24,13 @@ final class UdpTransport implements AutoCloseable {
     static final int MAX_DATAGRAM = 65_535;
     /** wireguard-go's socket buffer size. */
     private static final int SOCKET_BUFFER = 7 << 20;
+    /**
+     * How long before we saw the link go up a datagram held while down may have arrived and still
+     * be read: the kernel tells no time of the change, and our netlink listener learns of it some
+     * time after. An initiation a peer sent while we were down (its 5 s retries) falls into these
+     * 10 ms once in 500, and only matters if we initiate at the same moment (the two cross).
+     */
+    private static final long LINK_UP_SLACK_NANOS = 10_000_000;
 
     private final Log log;
     private final MultiThreadIoEventLoopGroup group;
@@ -31,6 +38,8 @@ final class UdpTransport implements AutoCloseable {
     private final Supplier<UdpSocket.Receiver> receiver;
     private final ReentrantReadWriteLock sendLock = new ReentrantReadWriteLock();
     private volatile UdpSocket socket;
+    /** Bound to the configured port while the interface is down, not reading; null otherwise. */
+    private UdpSocket standby;
     private int fd = -1;
     private boolean ipv6;
     private int mark;
@@ -56,16 +65,42 @@ final class UdpTransport implements AutoCloseable {
      * and the exception says why ({@link java.net.BindException}: the UAPI answers EADDRINUSE).
      */
     synchronized int bind(int requestedPort) throws IOException {
+        return bind(requestedPort, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #bind} as the link goes up, observed at {@code upEpochNanos} (real time): what the
+     * socket held while down ({@link #standBy}) is read from shortly before then on, and what
+     * arrived earlier is dropped, as the kernel module would have refused it.
+     */
+    synchronized int bind(int requestedPort, long upEpochNanos) throws IOException {
         closeChannel();
-        UdpSocket bound = UdpSocket.open(loop, requestedPort, receiver.get());
+        UdpSocket bound = standby;
+        standby = null;
+        if (bound != null && (requestedPort == 0 || bound.port() != requestedPort)) {
+            bound.close();
+            bound = null;
+        }
         try {
+            if (bound == null) {
+                bound = UdpSocket.bindOnly(loop, requestedPort, receiver.get());
+            } else {
+                int stale = StaleDatagrams.discardBefore(bound.fd(), upEpochNanos - LINK_UP_SLACK_NANOS);
+                StaleDatagrams.stamp(bound.fd(), false);
+                if (stale > 0) {
+                    log.debug("Dropped " + stale + " datagrams that arrived while the interface was down");
+                }
+            }
             SocketOptions.setBuffers(bound.fd(), SOCKET_BUFFER);
             SocketOptions.setMark(bound.fd(), mark);
             if (UdpOffload.gro() && !SocketOptions.enableGro(bound.fd())) {
                 log.debug("UDP_GRO refused by the kernel; receiving datagrams one by one");
             }
+            bound.startReceiving();
         } catch (IOException e) {
-            bound.close();
+            if (bound != null) {
+                bound.close();
+            }
             throw e;
         }
         sendLock.writeLock().lock();
@@ -77,6 +112,41 @@ final class UdpTransport implements AutoCloseable {
             sendLock.writeLock().unlock();
         }
         return bound.port();
+    }
+
+    /**
+     * While the interface is down, holds {@code port} (0: none) with a socket that does not read,
+     * so that a handshake sent to it in the moment between the link going up and {@link #bind}
+     * waits in the kernel's queue instead of being refused: the kernel module binds inside
+     * {@code ip link set up}, and a userspace daemon only learns of it afterwards. What arrived
+     * before the link went up is dropped then ({@link StaleDatagrams}); the queue keeps the
+     * kernel's default size meanwhile (a few hundred datagrams).
+     *
+     * <p>A taken port is an error here already ({@link java.net.BindException}), as with
+     * wireguard-go, which on this kernel binds whatever the link state, and unlike the kernel
+     * module, which fails {@code ip link set up} instead: either way {@code wg-quick up} stops
+     * with a clear error rather than bringing up an interface without a port.
+     */
+    synchronized void standBy(int port) throws IOException {
+        if (standby != null) {
+            if (standby.port() == port) {
+                return;
+            }
+            standby.close();
+            standby = null;
+        }
+        if (port == 0) {
+            return;
+        }
+        UdpSocket held = UdpSocket.bindOnly(loop, port, receiver.get());
+        try {
+            StaleDatagrams.stamp(held.fd(), true);
+            SocketOptions.setMark(held.fd(), mark);
+        } catch (IOException e) {
+            held.close();
+            throw e;
+        }
+        standby = held;
     }
 
     /**
@@ -105,6 +175,9 @@ final class UdpTransport implements AutoCloseable {
         UdpSocket s = socket;
         if (s != null) {
             SocketOptions.setMark(s.fd(), newMark);
+        }
+        if (standby != null) {
+            SocketOptions.setMark(standby.fd(), newMark);
         }
         mark = newMark;
     }
@@ -162,6 +235,12 @@ final class UdpTransport implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (standby != null) {
+                standby.close();
+                standby = null;
+            }
+        }
         closeChannel();
         group.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     }

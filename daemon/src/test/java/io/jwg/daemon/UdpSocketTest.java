@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -123,6 +124,56 @@ class UdpSocketTest {
         assertTrue(socket.ipv6(), "dual-stack AF_INET6 socket");
         assertTrue(socket.fd() > 2, "fd " + socket.fd());
         assertTrue(socket.isOpen());
+    }
+
+    @Test
+    void shouldHoldDatagramsSentBeforeReceivingStartedAndDeliverThemThen() throws Exception {
+        Recording receiver = new Recording();
+        UdpSocket socket = UdpSocket.bindOnly(loop, 0, receiver);
+        closeables.add(socket);
+        DatagramChannel v4 = sender(V4);
+        send(v4, new byte[] {7}, V4, socket.port());
+        send(v4, new byte[] {8}, V4, socket.port());
+        // The port is taken, not refused; nothing is read until receiving starts.
+        assertThrows(BindException.class, () -> UdpSocket.bindOnly(loop, socket.port(), new Recording()).close());
+        assertEquals(null, receiver.queue.poll(200, TimeUnit.MILLISECONDS), "read before startReceiving");
+
+        socket.startReceiving();
+        assertArrayEquals(new byte[] {7}, receiver.take().bytes());
+        assertArrayEquals(new byte[] {8}, receiver.take().bytes());
+    }
+
+    @Test
+    void shouldDropOnlyWhatArrivedBeforeTheGivenInstant() throws Exception {
+        Recording receiver = new Recording();
+        UdpSocket socket = UdpSocket.bindOnly(loop, 0, receiver);
+        closeables.add(socket);
+        StaleDatagrams.stamp(socket.fd(), true);
+        DatagramChannel v4 = sender(V4);
+        send(v4, new byte[] {1}, V4, socket.port());
+        send(v4, new byte[] {2}, V4, socket.port());
+        Thread.sleep(20);
+        Instant up = Instant.now();
+        Thread.sleep(20);
+        send(v4, new byte[] {3}, V4, socket.port());
+        send(v4, new byte[] {4}, V4, socket.port());
+
+        assertEquals(2, StaleDatagrams.discardBefore(socket.fd(), up.getEpochSecond() * 1_000_000_000L + up.getNano()));
+        StaleDatagrams.stamp(socket.fd(), false);
+        socket.startReceiving();
+        assertArrayEquals(new byte[] {3}, receiver.take().bytes());
+        assertArrayEquals(new byte[] {4}, receiver.take().bytes());
+        assertEquals(null, receiver.queue.poll(100, TimeUnit.MILLISECONDS));
+        assertEquals(0, StaleDatagrams.discardBefore(socket.fd(), Long.MAX_VALUE), "an empty queue");
+    }
+
+    @Test
+    void shouldCloseASocketThatNeverReceived() throws Exception {
+        UdpSocket socket = UdpSocket.bindOnly(loop, 0, new Recording());
+        int port = socket.port();
+        socket.close();
+        assertFalse(socket.isOpen());
+        open(port, new Recording()).close(); // the port is free again
     }
 
     @Test

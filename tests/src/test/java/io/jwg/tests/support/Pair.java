@@ -65,6 +65,7 @@ public final class Pair implements AutoCloseable {
         private boolean endpointOnA = true;
         private boolean endpointOnB = true;
         private int keepalive;
+        private boolean bUp = true;
 
         private Builder() {
         }
@@ -101,6 +102,12 @@ public final class Pair implements AutoCloseable {
             return this;
         }
 
+        /** Side b configured but its link left down, without addresses: the test brings it up. */
+        public Builder bDown() {
+            this.bUp = false;
+            return this;
+        }
+
         /** persistent-keepalive (seconds) on both sides; 0 is off. */
         public Builder keepalive(int seconds) {
             this.keepalive = seconds;
@@ -134,8 +141,10 @@ public final class Pair implements AutoCloseable {
         }
         a.up(INNER_A4 + "/24");
         a.addAddress(INNER_A6 + "/64");
-        b.up(INNER_B4 + "/24");
-        b.addAddress(INNER_B6 + "/64");
+        if (options.bUp) {
+            b.up(INNER_B4 + "/24");
+            b.addAddress(INNER_B6 + "/64");
+        }
     }
 
     /**
