@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * which cost about 1 ms per packet on each side. Here a handful of packets (the handshake and
  * two pings, thousands of invocations short of what C2 normally waits for) has gone through
  * when the data path's methods are looked up in the daemon's code cache with
- * {@code jcmd Compiler.codelist}: they must be there, compiled by C2 (tier 4).
+ * {@code jcmd Compiler.codelist}: they must be there, compiled by C2 (tier 4). So must the
+ * compiled wrappers (tier 0) of the path's native methods, which the JIT makes only after about
+ * 200 calls unless the launcher lowers that threshold for them, as it does.
  */
 class ColdStartTest {
     /**
@@ -72,11 +74,25 @@ class ColdStartTest {
             Set<String> found = compiled;
             assertTrue(found.size() >= AT_LEAST, () -> "only " + found + " of " + PACKET_PATH + " compiled by C2 "
                     + COMPILED_WITHIN.toSeconds() + " s after start, with only a handshake and two pings sent\n" + pair.describe());
+
+            Set<String> wrapped = new TreeSet<>(compiledAt(pid, "0"));
+            wrapped.retainAll(PACKET_PATH_NATIVES);
+            assertEquals(new TreeSet<>(PACKET_PATH_NATIVES), wrapped, () -> "native methods of the packet path without a"
+                    + " compiled wrapper after a handshake and two pings each way (the launcher's CompileThresholdScaling)");
         }
     }
 
-    /** Methods with live C2-compiled code in {@code pid}, as "package.Class.method". */
+    /** Tier 0 in the code list: a native method's compiled wrapper. */
+    private static final List<String> PACKET_PATH_NATIVES = List.of("io.jwg.tun.LibC.read", "io.jwg.tun.LibC.poll",
+            "io.jwg.tun.LibC.writev", "io.jwg.daemon.UdpSender.sendmmsg", "io.jwg.daemon.RecvBatch.recvmmsg",
+            "io.netty.channel.epoll.Native.epollWait0");
+
     private static Set<String> c2CompiledMethods(long pid) {
+        return compiledAt(pid, "4");
+    }
+
+    /** Methods with live code of {@code tier} in {@code pid}, as "package.Class.method". */
+    private static Set<String> compiledAt(long pid, String tier) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         ExecResult list = Exec.run(Duration.ofSeconds(30), null, List.of(jcmd.toString(), Long.toString(pid), "Compiler.codelist"));
         assertEquals(0, list.exitCode(), list::describe);
@@ -84,7 +100,7 @@ class ColdStartTest {
         for (String line : list.stdout().split("\n")) {
             // "<compile id> <tier> <state: 0 in use> <method(signature)> [addresses]"
             String[] fields = line.strip().split(" ", 4);
-            if (fields.length == 4 && fields[1].equals("4") && fields[2].equals("0") && fields[3].contains("(")) {
+            if (fields.length == 4 && fields[1].equals(tier) && fields[2].equals("0") && fields[3].contains("(")) {
                 methods.add(fields[3].substring(0, fields[3].indexOf('(')));
             }
         }
