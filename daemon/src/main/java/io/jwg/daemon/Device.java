@@ -85,7 +85,18 @@ public final class Device implements UapiDevice, AutoCloseable {
     /** Starts the data path threads; the link monitor brings the device up when the TUN is up. */
     public void start() throws IOException {
         engine.setMtu(tun.mtu());
-        Thread.ofPlatform().daemon().name("jwg-warm-up").start(udp::warmUp);
+        Thread.ofPlatform().daemon().name("jwg-warm-up").start(() -> {
+            udp.warmUp();
+            long start = System.nanoTime();
+            int ok = AeadWarmUp.run(Aeads.create(), AeadWarmUp.ROUNDS);
+            if (ok != AeadWarmUp.ROUNDS) {
+                log.error("Transport AEAD warm-up: " + (AeadWarmUp.ROUNDS - ok) + " of " + AeadWarmUp.ROUNDS
+                        + " sealed messages did not open");
+            } else if (ok > 0) {
+                log.debug("Transport AEAD warmed up: " + ok + " round trips in "
+                        + (System.nanoTime() - start) / 1_000_000 + " ms");
+            }
+        });
         handshakes.start();
         dataPath.start();
         tunReader.start();
