@@ -14,10 +14,11 @@ import java.util.function.Supplier;
 
 /**
  * The device's UDP socket: one dual-stack {@link UdpSocket} on a Netty epoll event loop, reading
- * while the interface is up, rebound live when the listen port changes. While the interface is
- * down a configured port is held by a socket that does not read (see {@link #standBy}). It receives with recvmmsg and each datagram's local address (for the sticky source);
- * sends go out through {@link UdpSender} on its file descriptor, from whichever thread produced
- * them. Needs Netty's native epoll transport (jwg is Linux-only: its TUN is /dev/net/tun).
+ * while the interface is up, rebound live when the listen port changes; while the interface is
+ * down a configured port is held by a socket that does not read ({@link #standBy}). It receives
+ * with recvmmsg and each datagram's local address (for the sticky source); sends go out through
+ * {@link UdpSender} on its file descriptor, from whichever thread produced them. Needs Netty's
+ * native epoll transport (jwg is Linux-only: its TUN is /dev/net/tun).
  */
 final class UdpTransport implements AutoCloseable {
     /** Largest datagram we accept: the largest UDP payload. */
