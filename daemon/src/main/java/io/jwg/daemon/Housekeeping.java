@@ -39,7 +39,7 @@ final class Housekeeping {
 
     void start() {
         probeLink();
-        linkEvents = LinkEvents.start(this::probeLink, device.log());
+        linkEvents = LinkEvents.start(this::probeLinkSeenAt, device.log());
         thread.start();
     }
 
@@ -90,10 +90,11 @@ final class Housekeeping {
     /** Probes the link now (a netlink event, or the TUN reader saw a packet while the device was down). */
     void probeLink() {
         Instant now = Instant.now(); // before waiting for the lock: when the link was seen as it is
-        probeLink(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        probeLinkSeenAt(now.getEpochSecond() * 1_000_000_000L + now.getNano());
     }
 
-    private synchronized void probeLink(long observedEpochNanos) {
+    /** Probes the link after a change seen at {@code observedEpochNanos} (real time). */
+    synchronized void probeLinkSeenAt(long observedEpochNanos) {
         TunDevice tun = device.tun();
         try {
             TunDevice.LinkState state = tun.linkState();

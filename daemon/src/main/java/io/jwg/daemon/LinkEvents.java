@@ -6,7 +6,9 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 
 /**
  * Listens for rtnetlink link messages ({@code RTMGRP_LINK}) in the daemon's network namespace and
@@ -47,11 +49,11 @@ final class LinkEvents implements AutoCloseable {
     private final int wakeFd;
     private final Memory buffer = new Memory(BUFFER);
     private final Memory pollFds = new Memory(2L * POLLFD_SIZE);
-    private final Runnable onEvent;
+    private final LongConsumer onEvent;
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LinkEvents(int fd, int wakeFd, Runnable onEvent) {
+    private LinkEvents(int fd, int wakeFd, LongConsumer onEvent) {
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.onEvent = onEvent;
@@ -63,8 +65,12 @@ final class LinkEvents implements AutoCloseable {
         this.thread = new DaemonThreads("jwg-netlink").newThread(this::run);
     }
 
-    /** Starts listening, or returns null (logged) when rtnetlink is unavailable. */
-    static LinkEvents start(Runnable onEvent, Log log) {
+    /**
+     * Starts listening, or returns null (logged) when rtnetlink is unavailable. {@code onEvent}
+     * gets the real time (epoch nanoseconds) at which the listener woke for the message, the
+     * closest to the change itself that user space can tell.
+     */
+    static LinkEvents start(LongConsumer onEvent, Log log) {
         int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
         if (fd < 0) {
             log.error("Failed to open netlink socket: errno " + Native.getLastError() + "; probing link state only");
@@ -98,6 +104,7 @@ final class LinkEvents implements AutoCloseable {
             if (poll(pollFds, 2, -1) < 0) {
                 continue; // EINTR
             }
+            Instant woke = Instant.now();
             if ((pollFds.getShort(POLLFD_SIZE + 6) & POLLIN) != 0) {
                 break;
             }
@@ -105,7 +112,7 @@ final class LinkEvents implements AutoCloseable {
                 long n = recv(fd, buffer, BUFFER, MSG_DONTWAIT);
                 // ENOBUFS: messages were lost, so the state may have changed without one.
                 if ((n > 0 || n < 0 && Native.getLastError() == ENOBUFS) && !closed.get()) {
-                    onEvent.run();
+                    onEvent.accept(woke.getEpochSecond() * 1_000_000_000L + woke.getNano());
                 }
             }
         }

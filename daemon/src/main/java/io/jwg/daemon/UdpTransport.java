@@ -27,11 +27,13 @@ final class UdpTransport implements AutoCloseable {
     private static final int SOCKET_BUFFER = 7 << 20;
     /**
      * How long before we saw the link go up a datagram held while down may have arrived and still
-     * be read: the kernel tells no time of the change, and our netlink listener learns of it some
-     * time after. An initiation a peer sent while we were down (its 5 s retries) falls into these
-     * 10 ms once in 500, and only matters if we initiate at the same moment (the two cross).
+     * be read: the kernel tells no time of the change, and our netlink listener wakes some
+     * microseconds after it. Kept small: an initiation a peer sent while we were down and that we
+     * answer late crosses with the one we send on coming up, and both fail until the 5 s retry
+     * (with 10 ms here, one CI run in many hit that when the peer's keepalive was set a few
+     * milliseconds before our link went up).
      */
-    private static final long LINK_UP_SLACK_NANOS = 10_000_000;
+    private static final long LINK_UP_SLACK_NANOS = 1_000_000;
 
     private final Log log;
     private final MultiThreadIoEventLoopGroup group;
