@@ -37,7 +37,11 @@ final class StaleDatagrams {
     private StaleDatagrams() {
     }
 
-    /** Has the kernel stamp each datagram's arrival on {@code fd}, or stop. */
+    /**
+     * Has the kernel stamp each datagram's arrival on {@code fd}, or stop. When no other socket on
+     * the box asked for timestamps, the kernel turns them on from a work item a moment later;
+     * what arrives before that is stamped when read, so counts as not stale.
+     */
     static void stamp(int fd, boolean on) throws IOException {
         if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, new int[] {on ? 1 : 0}, 4) < 0) {
             throw new IOException("setsockopt SO_TIMESTAMPNS: errno " + Native.getLastError());
