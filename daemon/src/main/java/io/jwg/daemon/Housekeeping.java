@@ -3,9 +3,9 @@ package io.jwg.daemon;
 import io.jwg.core.tunnel.Tunnel;
 import io.jwg.tun.TunDevice;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.SystemEpochNanoClock;
 
 /**
  * One thread for everything periodic: the protocol timers of every tunnel and the TUN's link
@@ -89,8 +89,8 @@ final class Housekeeping {
 
     /** Probes the link now (a netlink event, or the TUN reader saw a packet while the device was down). */
     void probeLink() {
-        Instant now = Instant.now(); // before waiting for the lock: when the link was seen as it is
-        probeLinkSeenAt(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        // Taken before waiting for the lock: when the link was seen as it is.
+        probeLinkSeenAt(SystemEpochNanoClock.INSTANCE.nanoTime());
     }
 
     /** Probes the link after a change seen at {@code observedEpochNanos} (real time). */

@@ -6,9 +6,9 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
+import org.agrona.concurrent.SystemEpochNanoClock;
 
 /**
  * Listens for rtnetlink link messages ({@code RTMGRP_LINK}) in the daemon's network namespace and
@@ -104,7 +104,7 @@ final class LinkEvents implements AutoCloseable {
             if (poll(pollFds, 2, -1) < 0) {
                 continue; // EINTR
             }
-            Instant woke = Instant.now();
+            long woke = SystemEpochNanoClock.INSTANCE.nanoTime();
             if ((pollFds.getShort(POLLFD_SIZE + 6) & POLLIN) != 0) {
                 break;
             }
@@ -112,7 +112,7 @@ final class LinkEvents implements AutoCloseable {
                 long n = recv(fd, buffer, BUFFER, MSG_DONTWAIT);
                 // ENOBUFS: messages were lost, so the state may have changed without one.
                 if ((n > 0 || n < 0 && Native.getLastError() == ENOBUFS) && !closed.get()) {
-                    onEvent.accept(woke.getEpochSecond() * 1_000_000_000L + woke.getNano());
+                    onEvent.accept(woke);
                 }
             }
         }
