@@ -78,7 +78,9 @@ public final class RttProbe {
                 if (next - now > 0) {
                     TimeUnit.NANOSECONDS.sleep(next - now);
                 }
-                next += TimeUnit.MICROSECONDS.toNanos(intervalMicros);
+                // After a lost probe (a 1 s wait) keep the rate: skip the missed slots rather
+                // than send them back to back.
+                next = Math.max(next, now) + TimeUnit.MICROSECONDS.toNanos(intervalMicros);
                 ByteBuffer.wrap(out).putInt(0, seq);
                 long sent = System.nanoTime();
                 socket.send(request);
