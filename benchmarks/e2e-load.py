@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Round trips through the tunnel under load, round by round: the part of benchmarks/e2e.py that
+gives "added p99 under load", alone and repeatable, for A/B runs of one setting.
+
+Each round starts fresh daemons (benchmarks/e2e.py's namespaces and set-up), gives them 3 s of
+TCP, measures the idle round trip (RttProbe, 5000 probes 2 ms apart), then the same probe while
+one iperf3 TCP stream runs, and prints one line: idle p50, loaded p50 / p99, added p99 (loaded
+p99 - idle p50), probes lost, the stream's rate and retransmits. JVM options for jwg go through
+JWG_EXTRA_JAVA_OPTS as for bin/jwg, e.g.
+
+  benchmarks/e2e-load.py --rounds 4 --pair jwg-jwg
+  JWG_EXTRA_JAVA_OPTS=-Dsome.option=1 benchmarks/e2e-load.py --rounds 4
+
+Needs root, iperf3 and the benchmarks jar (./mvnw -pl benchmarks -am package).
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+import importlib.util
+import os
+
+spec = importlib.util.spec_from_file_location("e2e", os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e.py"))
+e2e = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(e2e)
+
+
+def loaded_round(pair, probes):
+    e2e.setup(e2e.PAIRS[pair])
+    try:
+        e2e.tcp(1, 3)
+        idle = e2e.rtt(probes, 2000)
+        port = str(e2e.IPERF_PORT + 1)
+        server = subprocess.Popen(e2e.netns(1, "iperf3", "-s", "-1", "-B", e2e.INNER[1], "-p", port),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+        seconds = int(probes * 2000 / 1e6 * 1.1) + 6
+        client = subprocess.Popen(e2e.netns(0, "iperf3", "-c", e2e.INNER[1], "-p", port, "-t", str(seconds), "-J"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            time.sleep(1.5)
+            loaded = e2e.rtt(probes, 2000)
+        finally:
+            out, _ = client.communicate(timeout=seconds + 30)
+            server.wait(timeout=10)
+        sent = json.loads(out)["end"]["sum_sent"]
+        return {"idle_p50_us": idle["p50_us"], "load_p50_us": loaded["p50_us"], "load_p99_us": loaded["p99_us"],
+                "added_p99_us": loaded["p99_us"] - idle["p50_us"], "lost": loaded["lost"],
+                "tcp_mbps": sent["bits_per_second"] / 1e6, "retransmits": sent.get("retransmits", 0)}
+    finally:
+        e2e.cleanup()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--pair", default="jwg-jwg", choices=sorted(e2e.PAIRS))
+    parser.add_argument("--probes", type=int, default=5000)
+    args = parser.parse_args()
+    added = []
+    for r in range(args.rounds):
+        m = loaded_round(args.pair, args.probes)
+        added.append(m["added_p99_us"])
+        print(f"round {r + 1} {args.pair}: idle p50 {m['idle_p50_us']:.0f} us, loaded p50 {m['load_p50_us']:.0f} "
+              f"p99 {m['load_p99_us']:.0f} us, added p99 {m['added_p99_us']:.0f} us, lost {m['lost']}, "
+              f"TCP {m['tcp_mbps']:.0f} Mbit/s, {m['retransmits']} retransmits", flush=True)
+    print(f"{args.pair}: added p99 median {statistics.median(added):.0f} us, max {max(added):.0f} us")
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        sys.exit("e2e-load: needs root (network namespaces)")
+    main()
