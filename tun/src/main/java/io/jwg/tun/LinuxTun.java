@@ -84,6 +84,8 @@ public final class LinuxTun implements TunDevice {
     private ByteBuffer readScratch;
     /** Reader only: the last {@link #tryRead} found nothing, so {@link #read} polls before reading. */
     private boolean drained;
+    /** {@link #awaitReadable} saw POLLERR/POLLHUP/POLLNVAL: a tryRead that then finds nothing means gone. */
+    private volatile boolean awaitSawError;
 
     private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd, boolean vnetHeaders, int standInMtu) {
         this.fd = fd;
@@ -356,6 +358,26 @@ public final class LinuxTun implements TunDevice {
     }
 
     @Override
+    public int awaitReadable() throws IOException {
+        if (!enter()) {
+            return CLOSED;
+        }
+        try {
+            int revents = awaitReadable0();
+            if (revents < 0) {
+                return CLOSED;
+            }
+            if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+                awaitSawError = true; // tryRead finding nothing then means the device is detached
+            }
+            drained = false;
+            return 0;
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
     public int tryRead(ByteBuffer dst) throws IOException {
         if (!dst.isDirect()) {
             throw new IllegalArgumentException("tryRead needs a direct buffer");
@@ -382,6 +404,10 @@ public final class LinuxTun implements TunDevice {
                     case LibC.EINTR:
                         continue;
                     case LibC.EAGAIN:
+                        if (awaitSawError) {
+                            gone = true; // poll said error, yet nothing to read: the device is detached
+                            return CLOSED;
+                        }
                         // The next read() would fail the same way: let it wait in poll(2) first.
                         drained = true;
                         return 0;
@@ -402,7 +428,7 @@ public final class LinuxTun implements TunDevice {
         boolean pollSawError = false;
         if (drained) {
             drained = false;
-            int revents = awaitReadable();
+            int revents = awaitReadable0();
             if (revents < 0) {
                 return CLOSED;
             }
@@ -421,7 +447,7 @@ public final class LinuxTun implements TunDevice {
                         gone = true; // poll said error, yet nothing to read: the device is detached
                         return CLOSED;
                     }
-                    int revents = awaitReadable();
+                    int revents = awaitReadable0();
                     if (revents < 0) {
                         return CLOSED;
                     }
@@ -439,7 +465,7 @@ public final class LinuxTun implements TunDevice {
     }
 
     /** Waits until the TUN fd has news; returns its revents, or -1 once woken by {@link #close()}. */
-    private int awaitReadable() throws IOException {
+    private int awaitReadable0() throws IOException {
         while (true) {
             pollFds.setShort(6, (short) 0);
             pollFds.setShort(LibC.POLLFD_SIZE + 6, (short) 0);
