@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code poll(2)} on the TUN fd and a wake-up eventfd, then retries. {@link #close()} signals the
  * eventfd, so a blocked reader returns {@link #CLOSED}. When the interface is deleted the kernel
  * detaches the fd: reads and writes fail with EBADFD (poll reports POLLERR first), {@link #read}
- * returns {@link #CLOSED} and {@link #linkState()} {@link LinkState#GONE}.
+ * returns {@link #CLOSED} and {@link #linkState()} {@link LinkState#GONE}. {@link #awaitReadable}
+ * is the wait alone, for readers that take turns: one thread waits, and whichever holds the
+ * readers' own lock calls {@link #tryRead}; reads must not overlap (the reader's scratch state
+ * is handed over by that lock, not shared).
  *
  * <p>Lifetime: every call that uses the fds holds a use count; the fds are closed by whoever
  * drops the last use after {@link #close()}, so no call ever touches an fd number that was closed
@@ -72,7 +75,7 @@ public final class LinuxTun implements TunDevice {
     private final boolean vnetHeaders;
     /** A {@link TunStandIn}'s MTU; unused on a TUN interface. */
     private volatile int standInMtu;
-    /** Single reader: its pollfd pair {tun, wake} and eventfd counter live here. */
+    /** The one waiting reader's pollfd pair {tun, wake} and eventfd counter. */
     private final Memory pollFds = new Memory(2L * LibC.POLLFD_SIZE);
     private final Memory wakeValue = new Memory(Long.BYTES);
     /** Users of the fds in the low bits; {@link #CLOSED_BIT} once closed. */

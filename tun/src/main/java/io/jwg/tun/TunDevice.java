@@ -60,7 +60,8 @@ public interface TunDevice extends Closeable {
     /**
      * Reads one packet like {@link #read} if one is ready, without waiting: returns 0 when none
      * is (the caller then blocks in {@link #read}), else the packet length or {@link #CLOSED}.
-     * Lets a reader take a whole burst before processing it.
+     * Lets a reader take a whole burst before processing it. Calls from several threads must
+     * not overlap (readers taking turns hold a lock of their own).
      */
     int tryRead(ByteBuffer dst) throws IOException;
 
