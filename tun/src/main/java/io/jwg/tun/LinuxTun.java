@@ -373,7 +373,6 @@ public final class LinuxTun implements TunDevice {
             if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
                 awaitSawError = true; // tryRead finding nothing then means the device is detached
             }
-            drained = false;
             return 0;
         } finally {
             exit();
