@@ -7,7 +7,8 @@ import io.jwg.tun.TunDevice;
 import io.jwg.tun.VirtioNetHdr;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The outbound path's producer, on its own thread: waits until the TUN has a packet
@@ -22,14 +23,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The UDP event loop takes a turn too ({@link #helpRead}) at the end of each batch, when this
  * thread is not reading: what the kernel sent back at once in answer to the packets it just
  * wrote (echo replies, TCP acknowledgements) then leaves without waking this thread. Reads and
- * the queueing that follows happen under one lock ({@link #turn}), so packets enter the peers'
- * queues in the order the TUN gave them. Why: on an idle 2-vCPU VM, waking a sleeping thread
+ * the queueing that follows happen in turns ({@link #turn}, one thread at a time), so packets
+ * enter the peers' queues in the order the TUN gave them. Why: on an idle 2-vCPU VM, waking a sleeping thread
  * took 30-300 µs (median ~110) of the reply's ~225 µs from the TUN to the wire, against 72-81 µs
  * for wireguard-go's whole hop (pings 250 ms apart; tcpdump and timestamps in the daemon).
  */
 final class TunReader {
     /** Whether the UDP event loop helps read ({@code -Djwg.tunHelpRead=false}: it does not). */
     static final boolean HELP = !"false".equals(System.getProperty("jwg.tunHelpRead"));
+    /** How long the reader's thread sleeps between looks while a helper has the turn. */
+    private static final long TURN_WAIT_NANOS = 20_000;
     /** Packets (segments of super-packets included) taken per burst at most. */
     private static final int BURST = 128;
     /** The largest read: an IPv6 packet with the largest payload, behind a virtio header. */
@@ -41,8 +44,12 @@ final class TunReader {
     private final Worker worker = new Worker();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER);
     private final TunSegments segments;
-    /** Whose turn it is to read: this reader's thread, or another one helping ({@link #helpRead}). */
-    private final ReentrantLock turn = new ReentrantLock();
+    /**
+     * Set while a thread reads and queues: this reader's own, or another one helping
+     * ({@link #helpRead}). Setting and clearing it orders one turn's reads and reader state
+     * before the next turn's.
+     */
+    private final AtomicBoolean turn = new AtomicBoolean();
     private int mtu = -1;
 
     TunReader(Device device, DataPath dataPath) {
@@ -84,32 +91,48 @@ final class TunReader {
                 closed();
                 return;
             }
-            turn.lock();
+            takeTurn();
             try {
                 if (!burst(tun, engine, true)) {
                     return;
                 }
             } finally {
-                turn.unlock();
+                turn.set(false);
             }
         }
     }
 
     /**
-     * Takes what the TUN has ready on the calling thread, unless this reader is busy: called by
+     * Takes what the TUN has ready on the calling thread, unless a turn is under way: called by
      * the UDP event loop at the end of a batch, after its TUN writes. A packet the kernel
      * answers at once (an echo reply, a TCP acknowledgement) is then already queued, and
      * sealing and sending it here saves the wake-up of this reader's thread, which on an idle
      * machine costs more than the rest of the hop (see the class comment).
      */
     void helpRead() {
-        if (!HELP || device.isClosed() || !turn.tryLock()) {
+        if (!HELP || device.isClosed() || turn.get() || !turn.compareAndSet(false, true)) {
             return;
         }
         try {
             burst(device.tun(), device.engine(), false);
         } finally {
-            turn.unlock();
+            turn.set(false);
+        }
+    }
+
+    /**
+     * The reader's own thread takes the turn, waiting out a helper's burst (at most
+     * {@link #BURST} packets): spins briefly, then sleeps in short steps. Not a lock's queue,
+     * whose waiting node would be an allocation per contended turn on the packet path.
+     */
+    private void takeTurn() {
+        int spins = 0;
+        while (!turn.compareAndSet(false, true)) {
+            if (++spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(TURN_WAIT_NANOS);
+            }
         }
     }
 
@@ -117,7 +140,7 @@ final class TunReader {
      * Handles what is ready, up to {@link #BURST} packets; false once the device closed. A
      * method of its own because {@link #run} is entered once: under sparse traffic its loop
      * never gets hot enough to be compiled, so what it does itself runs in the interpreter,
-     * while this is compiled like any other method. Called with {@link #turn} held; only the
+     * while this is compiled like any other method. Called holding the {@link #turn}; only the
      * reader's own thread ({@code own}) follows MTU changes and stops the device.
      */
     private boolean burst(TunDevice tun, Engine engine, boolean own) {
