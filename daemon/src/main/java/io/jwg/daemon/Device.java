@@ -127,10 +127,6 @@ public final class Device implements UapiDevice, AutoCloseable {
         return udp;
     }
 
-    TunReader tunReader() {
-        return tunReader;
-    }
-
     HandshakeWorker handshakes() {
         return handshakes;
     }

@@ -109,13 +109,9 @@ final class InboundHandler implements UdpSocket.Receiver {
         }
     }
 
-    /**
-     * End of a read batch (recvmmsg loop): decrypt what the workers have not taken, then send
-     * what the kernel answered to it at once, unless the TUN reader is at it ({@link TunReader#helpRead}).
-     */
+    /** End of a read batch (recvmmsg loop): decrypt what the workers have not taken. */
     @Override
     public void onBatchEnd() {
         dataPath.helpInbound(worker);
-        device.tunReader().helpRead();
     }
 }
