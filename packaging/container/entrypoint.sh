@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The container's entry point: brings up every $JWG_CONFIG_DIR/*.conf (default /config), in
 # name order, with wg-quick and jwg as its userspace implementation, then stays in the
-# foreground. On SIGTERM or SIGINT it runs `wg-quick down` for each, newest first, and exits 0
-# (1 if one failed to go down). If an interface disappears (its daemon died, someone deleted
-# it) the rest go down and it exits 1, so the container's restart policy can act.
+# foreground. On SIGTERM or SIGINT it runs `wg-quick down` for each, newest first, waits for
+# their UAPI sockets to go, and exits 0 (1 if one failed to go down). If an interface
+# disappears (its daemon died, someone deleted it) the rest go down and it exits 1, so the
+# container's restart policy can act.
 #   docker run --cap-add NET_ADMIN --device /dev/net/tun -v ./config:/config jwg
 set -euo pipefail
 
@@ -22,6 +23,20 @@ fi
 up=()
 sleeper=
 
+# `wg-quick down` deletes the link and returns; the daemon then notices, removes its UAPI
+# socket and exits on its own. Waits for that, 5 s at most, so that the container does not stop
+# with a daemon half way through. A socket whose daemon is gone without removing it (wireguard-go
+# leaves it) refuses the connection, and `wg show` then removes it.
+await_socket_gone() {
+  local socket=/var/run/wireguard/$1.sock n
+  for ((n = 0; n < 100; n++)); do
+    [ -S "$socket" ] || return 0
+    wg show "$1" public-key >/dev/null 2>&1 || [ -S "$socket" ] || return 0
+    sleep 0.05
+  done
+  echo "jwg-entrypoint: $socket still there 5 s after wg-quick down" >&2
+}
+
 # Takes down what is up, newest first, and exits with $1, or 1 if a `wg-quick down` failed.
 take_down() {
   local status=$1 i
@@ -29,6 +44,9 @@ take_down() {
   [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
   for ((i = ${#up[@]} - 1; i >= 0; i--)); do
     wg-quick down "${up[i]}" || status=1
+  done
+  for ((i = ${#up[@]} - 1; i >= 0; i--)); do
+    await_socket_gone "$(basename "${up[i]}" .conf)"
   done
   exit "$status"
 }
