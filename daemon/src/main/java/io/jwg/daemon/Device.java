@@ -271,6 +271,9 @@ public final class Device implements UapiDevice, AutoCloseable {
             linkUp = up;
             if (up) {
                 log.debug("Interface state was Down, requested Up, now Up");
+                // Up before the socket reads: what it held while down is read at once, and a
+                // peer's initiation among it must not be dropped as sent to a down interface.
+                engine.up();
                 int wanted = listenPort;
                 listenPort = 0; // as in setListenPort
                 try {
@@ -278,7 +281,6 @@ public final class Device implements UapiDevice, AutoCloseable {
                 } catch (IOException e) {
                     log.error("Unable to update bind: " + e.getMessage());
                 }
-                engine.up();
                 for (Tunnel tunnel : engine.peers()) {
                     drain(tunnel, configWorker);
                 }
