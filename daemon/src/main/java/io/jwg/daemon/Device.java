@@ -127,6 +127,10 @@ public final class Device implements UapiDevice, AutoCloseable {
         return udp;
     }
 
+    TunReader tunReader() {
+        return tunReader;
+    }
+
     HandshakeWorker handshakes() {
         return handshakes;
     }

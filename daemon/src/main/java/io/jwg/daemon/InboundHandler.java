@@ -109,9 +109,13 @@ final class InboundHandler implements UdpSocket.Receiver {
         }
     }
 
-    /** End of a read batch (recvmmsg loop): decrypt what the workers have not taken. */
+    /**
+     * End of a read batch (recvmmsg loop): decrypt what the workers have not taken, then send
+     * what the kernel answered to it at once, unless the TUN reader is at it ({@link TunReader#helpRead}).
+     */
     @Override
     public void onBatchEnd() {
         dataPath.helpInbound(worker);
+        device.tunReader().helpRead();
     }
 }

@@ -73,6 +73,31 @@ class DeviceTest {
     }
 
     /**
+     * What the kernel answers at once to a packet jwg writes to the TUN (an echo reply, a TCP
+     * acknowledgement) is sent by the UDP event loop that wrote it, at the end of its batch,
+     * rather than by waking the TUN reader's thread ({@link TunReader#helpRead}). The two race
+     * for the turn (the reader's thread is woken by the same packet), so this counts the
+     * replies taken by the event loop over 20 exchanges: with the help turned off it is none.
+     */
+    @Test
+    void shouldSendTheKernelsImmediateAnswerFromTheUdpEventLoop() throws Exception {
+        byte[] answer = Packets.udp4(INNER_B, INNER_A, 2000, 1000, "answered at once".getBytes());
+        tunB.answerWrites(packet -> answer.clone());
+        int byEventLoop = 0;
+        for (int i = 0; i < 20; i++) {
+            assertTrue(tunA.inject(Packets.udp4(INNER_A, INNER_B, 1000, 2000, ("question " + i).getBytes())));
+            assertArrayEquals(answer, bytes(tunA.take(TIMEOUT)), logs::toString);
+            String reader = tunB.lastReader();
+            assertTrue(reader.startsWith("jwg-udp") || reader.startsWith("jwg-tun-reader"), reader);
+            if (reader.startsWith("jwg-udp")) {
+                byEventLoop++;
+            }
+        }
+        System.err.println("DeviceTest: " + byEventLoop + " of 20 answers sent by the UDP event loop");
+        assertTrue(byEventLoop > 0, "every answer waited for the TUN reader's thread");
+    }
+
+    /**
      * 2,000 packets through both devices: each arrives at most once, nearly all of them, and
      * nearly in order.
      * Strict order cannot be asserted end to end here: loopback UDP is reordered by the kernel

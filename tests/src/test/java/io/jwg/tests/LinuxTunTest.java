@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -207,6 +209,80 @@ class LinuxTunTest {
             assertTrue(write.getMessage().contains("deleted"), write.getMessage());
             IOException mtu = assertThrows(IOException.class, tun::mtu);
             assertTrue(mtu.getMessage().contains("deleted"), mtu.getMessage());
+        }
+    }
+
+    /**
+     * The daemon's readers take turns: one thread waits ({@code awaitReadable}) without reading,
+     * and whoever holds the turn takes the packet ({@code tryRead}), here the test thread. The
+     * waiter returns once a ping's packet is queued, which another thread may then take first;
+     * after that the TUN is empty again, and deleting the interface wakes the waiter with CLOSED.
+     */
+    @Test
+    void shouldWaitWithoutReadingAndLetAnotherThreadTakeThePacket() throws Exception {
+        int subnet = ThreadLocalRandom.current().nextInt(1, 255);
+        InetAddress peer = InetAddress.getByName("10.243." + subnet + ".2");
+        // Own threads: the common pool may have one, and the waiter blocks in poll(2).
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try (Netns ns = Netns.create(); LinuxTun tun = LinuxTun.open(WireGuardGo.uniqueIfname())) {
+            move(tun, null, ns);
+            // No IPv6 chatter: the wait below must see the ping's packet only.
+            ns.execOk("sysctl", "-qw", "net.ipv6.conf." + tun.name() + ".disable_ipv6=1");
+            ns.execOk("ip", "addr", "add", "10.243." + subnet + ".1/24", "dev", tun.name());
+            ns.execOk("ip", "link", "set", tun.name(), "up");
+            ByteBuffer buffer = ByteBuffer.allocateDirect(65_600);
+            while (tun.tryRead(buffer.clear()) > 0) {
+                // whatever the kernel sent on link-up (router solicitations and the like)
+            }
+            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return tun.awaitReadable();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, threads);
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> waiter.get(200, TimeUnit.MILLISECONDS),
+                    "awaitReadable returned with nothing queued");
+
+            CompletableFuture<ExecResult> ping = CompletableFuture.supplyAsync(
+                    () -> ns.exec(Duration.ofSeconds(10), "ping", "-n", "-c", "1", "-W", "1", peer.getHostAddress()), threads);
+            assertEquals(0, waiter.get(5, TimeUnit.SECONDS), "awaitReadable did not return for a queued packet");
+            Icmp.Echo echo = null;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (echo == null && System.nanoTime() < deadline) {
+                int n = tun.tryRead(buffer.clear());
+                assertTrue(n >= 0, "tryRead failed: " + n);
+                if (n > 0) {
+                    byte[] packet = new byte[n];
+                    buffer.flip().get(packet);
+                    Icmp.Echo parsed = Icmp.parse(packet);
+                    if (parsed != null && parsed.request() && parsed.destination().equals(peer)) {
+                        echo = parsed;
+                    }
+                }
+            }
+            assertNotNull(echo, "the waiting thread's packet was not there for another thread to take");
+            ping.get(15, TimeUnit.SECONDS);
+
+            CompletableFuture<Integer> closed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    while (true) {
+                        if (tun.awaitReadable() == TunDevice.CLOSED) {
+                            return TunDevice.CLOSED;
+                        }
+                        int n = tun.tryRead(ByteBuffer.allocateDirect(65_600));
+                        if (n == TunDevice.CLOSED) {
+                            return n;
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, threads);
+            ns.execOk("ip", "link", "del", "dev", tun.name());
+            assertEquals(TunDevice.CLOSED, closed.get(5, TimeUnit.SECONDS), "deleting the interface did not end the wait");
+        } finally {
+            threads.shutdownNow();
         }
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 /**
  * A TUN device in memory, for tests without root: the test plays the kernel.
@@ -42,6 +43,8 @@ public final class InMemoryTun implements TunDevice {
     private boolean closed;
     private long injectDrops;
     private long writeDrops;
+    private UnaryOperator<byte[]> responder;
+    private String lastReader;
 
     /** A device named {@code name}, up, with {@link #DEFAULT_MTU} and {@link #DEFAULT_CAPACITY}. */
     public InMemoryTun(String name) {
@@ -239,6 +242,7 @@ public final class InMemoryTun implements TunDevice {
                 }
                 packet = fromKernel.poll();
                 if (packet != null) {
+                    lastReader = Thread.currentThread().getName();
                     break;
                 }
                 readable.awaitUninterruptibly();
@@ -249,6 +253,49 @@ public final class InMemoryTun implements TunDevice {
         int length = Math.min(packet.length, dst.remaining());
         dst.put(packet, 0, length);
         return length;
+    }
+
+    /**
+     * Plays a kernel that answers some packets at once: a written packet for which
+     * {@code responder} returns an answer is not queued for {@link #take}; the answer is queued
+     * for the daemon's next read instead, before the write returns. Null: no answers.
+     */
+    public void answerWrites(UnaryOperator<byte[]> responder) {
+        lock.lock();
+        try {
+            this.responder = responder;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The name of the thread whose read last took a packet; null before any did. */
+    public String lastReader() {
+        lock.lock();
+        try {
+            return lastReader;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Blocks until a packet is queued (0) or the device is closed or gone ({@link #CLOSED}). */
+    @Override
+    public int awaitReadable() {
+        lock.lock();
+        try {
+            while (true) {
+                if (closed || linkState == LinkState.GONE) {
+                    return CLOSED;
+                }
+                if (!fromKernel.isEmpty()) {
+                    return 0;
+                }
+                readable.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Takes the next injected packet if there is one; 0 when none is queued. */
@@ -264,6 +311,9 @@ public final class InMemoryTun implements TunDevice {
                 return CLOSED;
             }
             packet = fromKernel.poll();
+            if (packet != null) {
+                lastReader = Thread.currentThread().getName();
+            }
         } finally {
             lock.unlock();
         }
@@ -302,7 +352,12 @@ public final class InMemoryTun implements TunDevice {
             }
             byte[] copy = new byte[length];
             src.get(copy);
-            if (toKernel.size() >= capacity) {
+            byte[] answer = responder == null ? null : responder.apply(copy);
+            if (answer != null) {
+                // The kernel's answer is queued before the write returns, as an echo reply is.
+                fromKernel.add(answer);
+                readable.signal();
+            } else if (toKernel.size() >= capacity) {
                 writeDrops++;
             } else {
                 toKernel.add(copy);

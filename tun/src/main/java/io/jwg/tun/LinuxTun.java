@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code poll(2)} on the TUN fd and a wake-up eventfd, then retries. {@link #close()} signals the
  * eventfd, so a blocked reader returns {@link #CLOSED}. When the interface is deleted the kernel
  * detaches the fd: reads and writes fail with EBADFD (poll reports POLLERR first), {@link #read}
- * returns {@link #CLOSED} and {@link #linkState()} {@link LinkState#GONE}.
+ * returns {@link #CLOSED} and {@link #linkState()} {@link LinkState#GONE}. {@link #awaitReadable}
+ * is the wait alone, for readers that take turns: one thread waits, and whichever holds the
+ * readers' own lock calls {@link #tryRead}; reads must not overlap (the reader's scratch state
+ * is handed over by that lock, not shared).
  *
  * <p>Lifetime: every call that uses the fds holds a use count; the fds are closed by whoever
  * drops the last use after {@link #close()}, so no call ever touches an fd number that was closed
@@ -72,7 +75,7 @@ public final class LinuxTun implements TunDevice {
     private final boolean vnetHeaders;
     /** A {@link TunStandIn}'s MTU; unused on a TUN interface. */
     private volatile int standInMtu;
-    /** Single reader: its pollfd pair {tun, wake} and eventfd counter live here. */
+    /** The one waiting reader's pollfd pair {tun, wake} and eventfd counter. */
     private final Memory pollFds = new Memory(2L * LibC.POLLFD_SIZE);
     private final Memory wakeValue = new Memory(Long.BYTES);
     /** Users of the fds in the low bits; {@link #CLOSED_BIT} once closed. */
@@ -84,6 +87,8 @@ public final class LinuxTun implements TunDevice {
     private ByteBuffer readScratch;
     /** Reader only: the last {@link #tryRead} found nothing, so {@link #read} polls before reading. */
     private boolean drained;
+    /** {@link #awaitReadable} saw POLLERR/POLLHUP/POLLNVAL: a tryRead that then finds nothing means gone. */
+    private volatile boolean awaitSawError;
 
     private LinuxTun(int fd, String name, NetnsSocket ioctlSocket, int wakeFd, boolean vnetHeaders, int standInMtu) {
         this.fd = fd;
@@ -356,6 +361,25 @@ public final class LinuxTun implements TunDevice {
     }
 
     @Override
+    public int awaitReadable() throws IOException {
+        if (!enter()) {
+            return CLOSED;
+        }
+        try {
+            int revents = awaitReadable0();
+            if (revents < 0) {
+                return CLOSED;
+            }
+            if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+                awaitSawError = true; // tryRead finding nothing then means the device is detached
+            }
+            return 0;
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
     public int tryRead(ByteBuffer dst) throws IOException {
         if (!dst.isDirect()) {
             throw new IllegalArgumentException("tryRead needs a direct buffer");
@@ -382,6 +406,10 @@ public final class LinuxTun implements TunDevice {
                     case LibC.EINTR:
                         continue;
                     case LibC.EAGAIN:
+                        if (awaitSawError) {
+                            gone = true; // poll said error, yet nothing to read: the device is detached
+                            return CLOSED;
+                        }
                         // The next read() would fail the same way: let it wait in poll(2) first.
                         drained = true;
                         return 0;
@@ -402,7 +430,7 @@ public final class LinuxTun implements TunDevice {
         boolean pollSawError = false;
         if (drained) {
             drained = false;
-            int revents = awaitReadable();
+            int revents = awaitReadable0();
             if (revents < 0) {
                 return CLOSED;
             }
@@ -421,7 +449,7 @@ public final class LinuxTun implements TunDevice {
                         gone = true; // poll said error, yet nothing to read: the device is detached
                         return CLOSED;
                     }
-                    int revents = awaitReadable();
+                    int revents = awaitReadable0();
                     if (revents < 0) {
                         return CLOSED;
                     }
@@ -439,7 +467,7 @@ public final class LinuxTun implements TunDevice {
     }
 
     /** Waits until the TUN fd has news; returns its revents, or -1 once woken by {@link #close()}. */
-    private int awaitReadable() throws IOException {
+    private int awaitReadable0() throws IOException {
         while (true) {
             pollFds.setShort(6, (short) 0);
             pollFds.setShort(LibC.POLLFD_SIZE + 6, (short) 0);
