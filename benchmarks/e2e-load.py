@@ -14,14 +14,10 @@ JWG_EXTRA_JAVA_OPTS as for bin/jwg, e.g.
 Needs root, iperf3 and the benchmarks jar (./mvnw -pl benchmarks -am package).
 """
 import argparse
-import json
-import statistics
-import subprocess
-import sys
-import time
-
 import importlib.util
 import os
+import statistics
+import sys
 
 spec = importlib.util.spec_from_file_location("e2e", os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e.py"))
 e2e = importlib.util.module_from_spec(spec)
@@ -33,23 +29,10 @@ def loaded_round(pair, probes):
     try:
         e2e.tcp(1, 3)
         idle = e2e.rtt(probes, 2000)
-        port = str(e2e.IPERF_PORT + 1)
-        server = subprocess.Popen(e2e.netns(1, "iperf3", "-s", "-1", "-B", e2e.INNER[1], "-p", port),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
-        seconds = int(probes * 2000 / 1e6 * 1.1) + 6
-        client = subprocess.Popen(e2e.netns(0, "iperf3", "-c", e2e.INNER[1], "-p", port, "-t", str(seconds), "-J"),
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
-            time.sleep(1.5)
-            loaded = e2e.rtt(probes, 2000)
-        finally:
-            out, _ = client.communicate(timeout=seconds + 30)
-            server.wait(timeout=10)
-        sent = json.loads(out)["end"]["sum_sent"]
+        loaded, sent = e2e.loaded_rtt(probes)
         return {"idle_p50_us": idle["p50_us"], "load_p50_us": loaded["p50_us"], "load_p99_us": loaded["p99_us"],
                 "added_p99_us": loaded["p99_us"] - idle["p50_us"], "lost": loaded["lost"],
-                "tcp_mbps": sent["bits_per_second"] / 1e6, "retransmits": sent.get("retransmits", 0)}
+                "tcp_mbps": sent.get("bits_per_second", 0) / 1e6, "retransmits": sent.get("retransmits", 0)}
     finally:
         e2e.cleanup()
 

@@ -205,6 +205,30 @@ def rtt(count, interval_us):
 _java = None
 
 
+def loaded_rtt(probes):
+    """Round trips (rtt(), probes 2 ms apart) while one iperf3 TCP stream runs from side A for
+    longer than the probes take: the probe's figures and the stream's iperf3 sum_sent ({} if it
+    gave none)."""
+    seconds = int(probes * 2000 / 1e6 * 1.1) + 4
+    port = str(IPERF_PORT + 1)
+    server = subprocess.Popen(netns(1, "iperf3", "-s", "-1", "-B", INNER[1], "-p", port),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    client = subprocess.Popen(netns(0, "iperf3", "-c", INNER[1], "-p", port, "-t", str(seconds), "-J"),
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(1.5)
+        loaded = rtt(probes, 2000)
+    finally:
+        out, _ = client.communicate(timeout=seconds + 30)
+        server.wait(timeout=10)
+    try:
+        sent = json.loads(out)["end"]["sum_sent"]
+    except (ValueError, KeyError):
+        sent = {}
+    return loaded, sent
+
+
 def sparse_rtt(count=40, interval="0.25"):
     """Percentiles (us) of ping round trips through the tunnel, `interval` seconds apart."""
     out = run(netns(0, "ping", "-n", "-c", str(count), "-i", interval, "-W", "2", INNER[1]), check=False).stdout
@@ -239,19 +263,7 @@ def measure(pair, seconds, warm, probes):
         cpu1 = cpu_seconds(pids)
         m["cpu_s_per_gb"] = (cpu1 - cpu0) / ((b1 + b4) / 1e9) if b1 + b4 > 0 else float("nan")
         m["udp_mbps"], m["udp_loss_pct"] = udp(seconds)
-        # Under load: one TCP stream for longer than the probes take.
-        load_seconds = int(probes * 2000 / 1e6 * 1.1) + 4
-        server = subprocess.Popen(netns(1, "iperf3", "-s", "-1", "-B", INNER[1], "-p", str(IPERF_PORT + 1)),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
-        client = subprocess.Popen(netns(0, "iperf3", "-c", INNER[1], "-p", str(IPERF_PORT + 1), "-t", str(load_seconds)),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            time.sleep(1.5)
-            loaded = rtt(probes, 2000)
-        finally:
-            client.wait(timeout=load_seconds + 30)
-            server.wait(timeout=10)
+        loaded, _ = loaded_rtt(probes)
         m.update({"rtt_load_p50_us": loaded["p50_us"], "rtt_load_p99_us": loaded["p99_us"], "rtt_load_p999_us": loaded["p999_us"],
                   "rtt_load_lost": loaded["lost"]})
         m["added_load_p99_us"] = loaded["p99_us"] - idle["p50_us"]
