@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * eventfd, so a blocked reader returns {@link #CLOSED}. When the interface is deleted the kernel
  * detaches the fd: reads and writes fail with EBADFD (poll reports POLLERR first), {@link #read}
  * returns {@link #CLOSED} and {@link #linkState()} {@link LinkState#GONE}. {@link #awaitReadable}
- * is the wait alone, for readers that take turns: one thread waits, and whichever holds the
- * readers' own lock calls {@link #tryRead}; reads must not overlap (the reader's scratch state
- * is handed over by that lock, not shared).
+ * is the wait alone, for readers that take turns: one thread waits, and whichever has the
+ * readers' turn calls {@link #tryRead}; reads must not overlap (the reader's scratch state is
+ * handed over with the turn, whose set and clear order it, not shared).
  *
  * <p>Lifetime: every call that uses the fds holds a use count; the fds are closed by whoever
  * drops the last use after {@link #close()}, so no call ever touches an fd number that was closed

@@ -52,8 +52,8 @@ public interface TunDevice extends Closeable {
     /**
      * Blocks until a packet may be ready, without reading it: then {@link #tryRead} takes it,
      * unless another thread took it first. Returns 0, or {@link #CLOSED} once the device is
-     * closed or the interface was deleted. Lets readers on several threads take turns (under a
-     * lock of their own) while only one of them waits.
+     * closed or the interface was deleted. Lets readers on several threads take turns (a turn
+     * of their own, one thread at a time) while only one of them waits.
      */
     int awaitReadable() throws IOException;
 
@@ -61,7 +61,7 @@ public interface TunDevice extends Closeable {
      * Reads one packet like {@link #read} if one is ready, without waiting: returns 0 when none
      * is (the caller then blocks in {@link #read}), else the packet length or {@link #CLOSED}.
      * Lets a reader take a whole burst before processing it. Calls from several threads must
-     * not overlap (readers taking turns hold a lock of their own).
+     * not overlap (readers taking turns hold a turn of their own).
      */
     int tryRead(ByteBuffer dst) throws IOException;
 
