@@ -199,7 +199,7 @@ final class TunReader {
             if (p != null) {
                 return p;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            LockSupport.parkNanos(50_000);
         }
         return null;
     }
