@@ -51,10 +51,10 @@ final class DataPath {
     // Named classes, not method references: a reference's class is hidden, has no training
     // profile in the ahead-of-time cache (bin/jwg), and ran interpreted for the first ~200
     // packets, a minute of sparse traffic.
-    private final CryptoQueue encryption = new CryptoQueue(CRYPTO_QUEUE, new Sealer());
-    private final CryptoQueue decryption = new CryptoQueue(CRYPTO_QUEUE, new Opener());
-    private final PeerQueue.Sink outboundSink = new Sender();
-    private final PeerQueue.Sink inboundSink = new Deliverer();
+    private final Outbound outbound = new Outbound();
+    private final Inbound inbound = new Inbound();
+    private final CryptoQueue encryption = new CryptoQueue(CRYPTO_QUEUE, outbound);
+    private final CryptoQueue decryption = new CryptoQueue(CRYPTO_QUEUE, inbound);
     private final List<Thread> threads = new ArrayList<>();
     /** Drops for want of a slot in a peer's queue or the crypto queue. */
     private final AtomicLong dropped = new AtomicLong();
@@ -130,7 +130,7 @@ final class DataPath {
     PeerQueues queues(Tunnel tunnel) {
         Object attached = tunnel.attachment();
         if (attached == null) {
-            attached = tunnel.attachIfAbsent(new PeerQueues(tunnel, outboundSink, inboundSink));
+            attached = tunnel.attachIfAbsent(new PeerQueues(tunnel, outbound, inbound));
         }
         return (PeerQueues) attached;
     }
@@ -370,28 +370,26 @@ final class DataPath {
                 + " super-packets";
     }
 
-    private final class Sealer implements CryptoQueue.Job {
+    /** The outbound direction's crypto job (seal) and its peer queues' sink (send). */
+    private final class Outbound implements CryptoQueue.Job, PeerQueue.Sink {
         @Override
         public void run(DataPacket packet, Worker worker) {
             seal(packet, worker);
         }
-    }
 
-    private final class Opener implements CryptoQueue.Job {
-        @Override
-        public void run(DataPacket packet, Worker worker) {
-            open(packet, worker);
-        }
-    }
-
-    private final class Sender implements PeerQueue.Sink {
         @Override
         public void deliver(DataPacket[] batch, int count, Worker worker) {
             send(batch, count, worker);
         }
     }
 
-    private final class Deliverer implements PeerQueue.Sink {
+    /** The inbound direction's crypto job (open) and its peer queues' sink (deliver). */
+    private final class Inbound implements CryptoQueue.Job, PeerQueue.Sink {
+        @Override
+        public void run(DataPacket packet, Worker worker) {
+            open(packet, worker);
+        }
+
         @Override
         public void deliver(DataPacket[] batch, int count, Worker worker) {
             DataPath.this.deliver(batch, count, worker);
