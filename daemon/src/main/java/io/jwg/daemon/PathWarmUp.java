@@ -25,10 +25,8 @@ import java.io.PrintStream;
  * with it and 27-52 ms without. Running it at nice 19 or under {@code SCHED_IDLE} did not help
  * (a starved thread also holds up the JVM's safepoints: one handshake took 214 ms).
  *
- * <p>For that moment (about 0.3 s) the daemon has two more UDP sockets, on ephemeral ports of
- * every address as its own socket is; they talk only to each other, over the loopback address,
- * and drop whatever else arrives. Without a loopback interface the warm-up gives up (in the
- * verbose log) after 5 s of handshake attempts.
+ * <p>It binds two UDP sockets on ephemeral ports of the loopback address for a moment; without a
+ * loopback interface it gives up quietly.
  */
 final class PathWarmUp {
     /** Round trips at the first link-up (system property {@code jwg.pathWarmUp}, 0 for none). */
