@@ -89,7 +89,6 @@ final class DaemonCommand {
             tun.close();
             return fail("Failed to create device: " + message(e));
         }
-        device.onFirstLinkUp(() -> PathWarmUp.start(log));
         try {
             device.start();
         } catch (IOException | RuntimeException e) {

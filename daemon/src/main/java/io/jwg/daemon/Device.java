@@ -59,8 +59,6 @@ public final class Device implements UapiDevice, AutoCloseable {
     private int listenPort;
     private int fwmark;
     private boolean linkUp;
-    /** Run once, the first time the link comes up (under configLock). */
-    private Runnable onFirstUp;
 
     /** A device over {@code tun}; call {@link #start()} to run it. */
     public Device(TunDevice tun, Log log) {
@@ -117,13 +115,6 @@ public final class Device implements UapiDevice, AutoCloseable {
                         + (System.nanoTime() - start) / 1_000_000 + " ms");
             }
         });
-    }
-
-    /** Runs {@code action} (quickly: it holds the configuration lock) when the link first comes up. */
-    void onFirstLinkUp(Runnable action) {
-        synchronized (configLock) {
-            onFirstUp = action;
-        }
     }
 
     /** Blocks until the device stopped; returns why. */
@@ -310,11 +301,6 @@ public final class Device implements UapiDevice, AutoCloseable {
                 }
                 for (Tunnel tunnel : engine.peers()) {
                     drain(tunnel, configWorker);
-                }
-                if (onFirstUp != null) {
-                    Runnable first = onFirstUp;
-                    onFirstUp = null;
-                    first.run();
                 }
             } else {
                 log.debug("Interface state was Up, requested Down, now Down");
