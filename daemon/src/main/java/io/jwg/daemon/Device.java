@@ -84,25 +84,7 @@ public final class Device implements UapiDevice, AutoCloseable {
 
     /** Starts the data path threads; the link monitor brings the device up when the TUN is up. */
     public void start() throws IOException {
-        start(true);
-    }
-
-    /**
-     * {@link #start()}, with the warm-up of the UDP socket and the transport AEAD only when
-     * {@code warmUp} (a second device in the same JVM finds both warm already).
-     */
-    void start(boolean warmUp) throws IOException {
         engine.setMtu(tun.mtu());
-        if (warmUp) {
-            startWarmUp();
-        }
-        handshakes.start();
-        dataPath.start();
-        tunReader.start();
-        housekeeping.start();
-    }
-
-    private void startWarmUp() {
         Thread.ofPlatform().daemon().name("jwg-warm-up").start(() -> {
             udp.warmUp();
             long start = System.nanoTime();
@@ -115,6 +97,10 @@ public final class Device implements UapiDevice, AutoCloseable {
                         + (System.nanoTime() - start) / 1_000_000 + " ms");
             }
         });
+        handshakes.start();
+        dataPath.start();
+        tunReader.start();
+        housekeeping.start();
     }
 
     /** Blocks until the device stopped; returns why. */

@@ -44,7 +44,7 @@ final class Training {
     static int run(PrintStream err) {
         Log log = new Log(Log.Level.SILENT, "train", new PrintStream(OutputStream.nullOutputStream()));
         Path dir = null;
-        try (StandInPair pair = StandInPair.open("train", log, true)) {
+        try (StandInPair pair = StandInPair.open("train", log)) {
             dir = Files.createTempDirectory("jwg-train");
             try (UapiServer uapi = UapiServer.bind(dir, "traina", pair.a(), UapiServer.Options.DEFAULT, () -> { })) {
                 byte[] key = new byte[32];
