@@ -18,7 +18,8 @@ starts one daemon in each, configures them with `wg`, and measures through the t
 Each round starts fresh daemons, measures the sparse RTT, then gives them WARM seconds of TCP
 traffic before the rest (--warm 0 measures everything on cold daemons).
 The table shows the medians over the rounds, the baseline beside each figure and the ratio;
---json writes every figure of every round too, for comparison between commits.
+below it, issue #5's targets round by round (benchmarks/e2e-targets.py, which also reads saved
+JSON); --json writes every figure of every round too, for comparison between commits.
 
 Usage (root): benchmarks/e2e.py [--rounds 3] [--seconds 10] [--warm 3] [--json out.json]
               [--pairs jwg-jwg,wg-wg,jwg-wg]
@@ -26,6 +27,7 @@ The machine should be otherwise idle; quote ratios from one run, not absolute fi
 """
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -332,11 +334,22 @@ def main():
         sys.exit(130)
     medians = {p: {k: statistics.median([m[k] for m in results[p]]) for k in results[p][0]} for p in pairs}
     print(table(medians, pairs))
+    commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
+    data = {"commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(), "args": vars(args), "median": medians, "rounds": results}
+    print()
+    print(targets_report(data))
     if args.json:
-        commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
         with open(args.json, "w") as f:
-            json.dump({"commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                       "cpus": os.cpu_count(), "args": vars(args), "median": medians, "rounds": results}, f, indent=1)
+            json.dump(data, f, indent=1)
+
+
+def targets_report(data):
+    """benchmarks/e2e-targets.py's round-by-round check of the issue's targets."""
+    spec = importlib.util.spec_from_file_location("e2e_targets", os.path.join(ROOT, "benchmarks", "e2e-targets.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.report(data)
 
 
 if __name__ == "__main__":
