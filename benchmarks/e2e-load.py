@@ -11,10 +11,12 @@ JWG_EXTRA_JAVA_OPTS as for bin/jwg, e.g.
   benchmarks/e2e-load.py --rounds 4 --pair jwg-jwg
   JWG_EXTRA_JAVA_OPTS=-Dsome.option=1 benchmarks/e2e-load.py --rounds 4
 
---threads adds, per round, where the daemons' threads spent the loaded probe's time: CPU seconds
-and seconds waiting on a run queue (runnable, not running), from /proc/PID/task/*/schedstat
-before and after, summed by side and thread name, busiest first. On a small machine the waits say
-how much of the added latency is threads queued for a CPU rather than packets queued in a daemon.
+--threads adds, per round, where the daemons' threads spent the idle probe's and the loaded
+probe's time: CPU seconds and seconds waiting on a run queue (runnable, not running), from
+/proc/PID/task/*/schedstat before and after, summed by side and thread name, busiest first. On a
+small machine the waits say how much of the added latency is threads queued for a CPU rather than
+packets queued in a daemon; at idle, the CPU the same probes took says how fast the machine was
+in that round.
 
 Needs root, iperf3 and the benchmarks jar (./mvnw -pl benchmarks -am package).
 """
@@ -64,14 +66,16 @@ def loaded_round(pair, probes, threads):
     pids, _ = e2e.setup(e2e.PAIRS[pair])
     try:
         e2e.tcp(1, 3)
+        idle_before = schedstat(pids) if threads else {}
         idle = e2e.rtt(probes, 2000)
+        idle_after = schedstat(pids) if threads else {}
         before = schedstat(pids) if threads else {}
         loaded, sent = e2e.loaded_rtt(probes)
         after = schedstat(pids) if threads else {}
         return {"idle_p50_us": idle["p50_us"], "load_p50_us": loaded["p50_us"], "load_p99_us": loaded["p99_us"],
                 "added_p99_us": loaded["p99_us"] - idle["p50_us"], "lost": loaded["lost"],
                 "tcp_mbps": sent.get("bits_per_second", 0) / 1e6, "retransmits": sent.get("retransmits", 0),
-                "threads": (before, after)}
+                "threads": (before, after), "idle_threads": (idle_before, idle_after)}
     finally:
         e2e.cleanup()
 
@@ -91,6 +95,9 @@ def main():
               f"p99 {m['load_p99_us']:.0f} us, added p99 {m['added_p99_us']:.0f} us, lost {m['lost']}, "
               f"TCP {m['tcp_mbps']:.0f} Mbit/s, {m['retransmits']} retransmits", flush=True)
         if args.threads:
+            print("  idle probe:")
+            print_threads(*m["idle_threads"])
+            print("  loaded probe:")
             print_threads(*m["threads"])
     print(f"{args.pair}: added p99 median {statistics.median(added):.0f} us, max {max(added):.0f} us")
 
