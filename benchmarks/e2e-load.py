@@ -69,13 +69,12 @@ def loaded_round(pair, probes, threads):
         idle_before = schedstat(pids) if threads else {}
         idle = e2e.rtt(probes, 2000)
         idle_after = schedstat(pids) if threads else {}
-        before = schedstat(pids) if threads else {}
         loaded, sent = e2e.loaded_rtt(probes)
         after = schedstat(pids) if threads else {}
         return {"idle_p50_us": idle["p50_us"], "load_p50_us": loaded["p50_us"], "load_p99_us": loaded["p99_us"],
                 "added_p99_us": loaded["p99_us"] - idle["p50_us"], "lost": loaded["lost"],
                 "tcp_mbps": sent.get("bits_per_second", 0) / 1e6, "retransmits": sent.get("retransmits", 0),
-                "threads": (before, after), "idle_threads": (idle_before, idle_after)}
+                "threads": (idle_after, after), "idle_threads": (idle_before, idle_after)}
     finally:
         e2e.cleanup()
 

@@ -8,9 +8,15 @@ left out. e2e.py prints this after its table; on its own:
 
   benchmarks/e2e-targets.py e2e.json [more.json ...]
 """
+import importlib.util
 import json
+import os
 import statistics
 import sys
+
+spec = importlib.util.spec_from_file_location("e2e", os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e.py"))
+e2e = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(e2e)
 
 # (label, pair, metric, kind, limit): kind "ratio>=" / "ratio<=" compare to the wireguard-go pair
 # of the same round; "<" / "<=" compare the figure itself. Peak RSS and launch time count jwg's
@@ -66,10 +72,6 @@ def rows(data, targets):
     return out
 
 
-def fmt(v):
-    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
-
-
 def report(data):
     n = max(len(v) for v in data["rounds"].values())
     header = f"{'target (issue #5)':<58}" + "".join(f"{'r' + str(i + 1):>7}" for i in range(n)) + f"{'median':>8}  met"
@@ -79,7 +81,7 @@ def report(data):
         if title and found:
             lines.append(title)
         for label, values, median, verdict in found:
-            lines.append(f"{label:<58}" + "".join(f"{fmt(v):>7}" for v in values) + f"{fmt(median):>8}  {verdict}")
+            lines.append(f"{label:<58}" + "".join(f"{e2e.fmt(v):>7}" for v in values) + f"{e2e.fmt(median):>8}  {verdict}")
     if len(lines) == 2:
         return "no target of issue #5 is about the pairs this run measured"
     return "\n".join(lines)
